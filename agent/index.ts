@@ -1,0 +1,5 @@
+// Public API of otel-companion. Everything here works (as a no-op where it must) when the agent
+// is not preloaded or is disabled, so app code never needs to check.
+export { withSpan, getTracer, currentTraceId, currentSpanId } from './tracing/api';
+export { startAgent, getRunningAgent, type RunningAgent } from './tracing/sdk';
+export { loadConfig, type AgentConfig } from './config';

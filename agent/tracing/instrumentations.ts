@@ -1,0 +1,68 @@
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { AgentConfig } from '../config';
+import type { ProcessorPipeline } from '../processors';
+import { DEFAULT_INSTRUMENTATIONS } from './settings';
+import { agentLog } from './diagnostics';
+
+/**
+ * Builds only the instrumentations that are asked for. The supported set is tuned here; any other
+ * name is an opt-in: `@opentelemetry/instrumentation-<name>` is loaded when the app has it installed.
+ * Metrics and logs instrumentations (runtime-node, winston) are built by their own concerns.
+ */
+export function createTracingInstrumentations(config: AgentConfig, pipeline: ProcessorPipeline): Instrumentation[] {
+  const wanted = activeInstrumentationNames(config);
+  const out: Instrumentation[] = [];
+  for (const name of wanted) {
+    try {
+      const inst = build(name, config, pipeline);
+      if (inst) out.push(inst);
+    } catch (err) {
+      agentLog.warn(`instrumentation "${name}" could not be loaded (${(err as Error).message.split('\n')[0]}); continuing without it`);
+    }
+  }
+  return out;
+}
+
+export function activeInstrumentationNames(config: AgentConfig): string[] {
+  const disabled = new Set(config.standard.disabledInstrumentations);
+  return [...new Set(config.standard.enabledInstrumentations)].filter((n) => !disabled.has(n));
+}
+
+const HANDLED_ELSEWHERE = new Set(['winston', 'runtime-node']);
+
+function build(name: string, config: AgentConfig, pipeline: ProcessorPipeline): Instrumentation | undefined {
+  switch (name) {
+    case 'http': {
+      const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+      return new HttpInstrumentation({ ...pipeline.httpConfig });
+    }
+    case 'express': {
+      const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
+      // Layer spans are noise and cost (contrib#2453). Ignored layers still record the matched
+      // route on the server span, so http.route and the span name survive.
+      return new ExpressInstrumentation(
+        config.tracing.expressLayerSpans ? {} : { ignoreLayersType: ['middleware', 'router', 'request_handler'] as never },
+      );
+    }
+    case 'pg': {
+      const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+      return new PgInstrumentation({
+        enhancedDatabaseReporting: false,
+        ignoreConnectSpans: !config.tracing.pgPoolConnectSpans,
+        ...pipeline.pgConfig,
+      });
+    }
+    default: {
+      if (HANDLED_ELSEWHERE.has(name)) return undefined;
+      if (!(DEFAULT_INSTRUMENTATIONS as readonly string[]).includes(name)) {
+        const mod = require(`@opentelemetry/instrumentation-${name}`) as Record<string, unknown>;
+        const Ctor = Object.entries(mod).find(([k, v]) => k.endsWith('Instrumentation') && typeof v === 'function')?.[1] as
+          | (new () => Instrumentation)
+          | undefined;
+        if (!Ctor) throw new Error(`@opentelemetry/instrumentation-${name} exports no *Instrumentation class`);
+        return new Ctor();
+      }
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,29 @@
+# Shared helpers for scripts/stack/*.sh (sourced, not run).
+set -euo pipefail
+
+STACK_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+STACK_DIR="${STACK_DIR:-$STACK_REPO_ROOT/.stack}"
+STACK_BIN="$STACK_DIR/bin"
+# shellcheck source=versions.env
+source "$STACK_REPO_ROOT/scripts/stack/versions.env"
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
+
+require_go() {
+  command -v go >/dev/null 2>&1 || die "go is not on PATH; install Go >= 1.25 (the collector and Jaeger are built from Go modules)"
+}
+
+# up_to_date BINARY KEY: true when BINARY exists and was built for KEY.
+# The key holds everything that changes the output: pinned versions, the
+# manifest's hash and the Go toolchain version.
+up_to_date() {
+  local bin="$1" key="$2"
+  [[ -x "$bin" && -f "$bin.stamp" && "$(cat "$bin.stamp")" == "$key" ]]
+}
+
+write_stamp() { printf '%s' "$2" >"$1.stamp"; }
+
+# Seconds since the epoch with decimals, for build timings.
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
