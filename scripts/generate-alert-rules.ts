@@ -1,0 +1,148 @@
+/**
+ * Generates collector-config/prometheus/rules/business-events.yml from
+ * collector-config/prometheus/business-events.yaml (the one list of business
+ * events that notify someone).
+ *
+ *   npm run generate:alerts            write the rule file
+ *   npm run generate:alerts -- --check exit 1 if the committed file is stale
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseDocument, stringify } from 'yaml';
+import { z } from 'zod';
+
+export const repoRoot = join(__dirname, '..').replace(/[\\/]node_modules[\\/]\.cache[\\/][^\\/]+$/, '');
+export const businessEventsConfigPath = join(repoRoot, 'collector-config/prometheus/business-events.yaml');
+export const businessEventsRulesPath = join(repoRoot, 'collector-config/prometheus/rules/business-events.yml');
+
+const RUNBOOK_BASE = 'https://github.com/otel-companion/otel-companion/blob/main/docs/runbooks.md';
+
+// Event names become a PromQL regex alternation and a label value: keep them to
+// the characters the agent accepts for event names, so no escaping is needed.
+const eventName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'event names are letters, digits and . _ : - (no spaces, no regex)');
+
+const businessEventsConfigSchema = z
+  .object({
+    notifyOn: z.array(eventName).min(1, 'list at least one event name'),
+    jaegerUiUrl: z.url({ protocol: /^https?$/ }),
+    jaegerEventTag: z.string().min(1).optional(),
+  })
+  .strict();
+
+export type BusinessEventsConfig = z.infer<typeof businessEventsConfigSchema>;
+
+/** Parses and validates the config; errors name the file, the line and the key. */
+export function parseBusinessEventsConfig(text: string, sourceName: string): BusinessEventsConfig {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new Error(`${sourceName}: invalid YAML: ${doc.errors[0].message}`);
+  }
+  const result = businessEventsConfigSchema.safeParse(doc.toJS());
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue.path.map(String);
+    const node = path.length > 0 ? doc.getIn(path, true) : undefined;
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    const line = range ? `:${text.slice(0, range[0]).split('\n').length}` : '';
+    throw new Error(`${sourceName}${line}: ${path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const seen = new Set<string>();
+  for (const name of result.data.notifyOn) {
+    if (seen.has(name)) throw new Error(`${sourceName}: notifyOn: "${name}" is listed twice`);
+    seen.add(name);
+  }
+  return result.data;
+}
+
+/** The Jaeger search link for one alert, as a Prometheus annotation template. */
+function tracesUrlTemplate(config: BusinessEventsConfig): string {
+  const base = `${config.jaegerUiUrl.replace(/\/+$/, '')}/search?service={{ $labels.service_name | urlquery }}&lookback=1h&limit=50`;
+  if (!config.jaegerEventTag) return base;
+  // tags={"<key>":"<event name>"}, URL-encoded; the key is fixed, the value is the alert's label.
+  const key = encodeURIComponent(JSON.stringify(config.jaegerEventTag));
+  return `${base}&tags=%7B${key}%3A%22{{ $labels.event_name | urlquery }}%22%7D`;
+}
+
+/** The BusinessEvent rule file for a config, byte for byte what is committed. */
+export function renderBusinessEventRules(config: BusinessEventsConfig): string {
+  // A dot is the only regex metacharacter an event name may hold; in a PromQL
+  // string the backslash itself is escaped.
+  const alternation = config.notifyOn.map((name) => name.replaceAll('.', '\\\\.')).join('|');
+  const selector = `app_events_total{event_name=~"${alternation}"}`;
+  // increase() cannot see the first event of a series (the counter is born at 1,
+  // there is no earlier sample at 0), so a series that did not exist 5m ago
+  // counts with its whole value.
+  const expr = [
+    'sum by (service_name, event_name, event_context) (',
+    `    increase(${selector}[5m]) > 0`,
+    '  or',
+    `    (${selector} unless ${selector} offset 5m)`,
+    ')',
+  ].join('\n');
+  const rules = {
+    groups: [
+      {
+        name: 'otel-companion-business-events',
+        rules: [
+          {
+            alert: 'BusinessEvent',
+            expr: `${expr}\n`,
+            labels: { severity: 'info', service: '{{ $labels.service_name }}' },
+            annotations: {
+              summary: 'Business event {{ $labels.event_name }} in {{ $labels.service_name }}',
+              description:
+                '{{ $labels.service_name }} recorded the business event {{ $labels.event_name }} ({{ $value | humanize }} in the last 5 minutes) in context {{ $labels.event_context }}.',
+              count: '{{ $value | humanize }}',
+              traces_url: tracesUrlTemplate(config),
+              runbook_url: `${RUNBOOK_BASE}#businessevent`,
+            },
+          },
+        ],
+      },
+    ],
+  };
+  const header = [
+    '# GENERATED by scripts/generate-alert-rules.ts from business-events.yaml.',
+    '# Do not edit: change business-events.yaml, run `npm run generate:alerts`,',
+    '# commit both. test/alerting/business-events.test.ts fails when stale.',
+    `# Notifies on: ${config.notifyOn.join(', ')}`,
+  ].join('\n');
+  return `${header}\n${stringify(rules, { lineWidth: 0 })}`;
+}
+
+function main(argv: string[]): number {
+  const config = parseBusinessEventsConfig(
+    readFileSync(businessEventsConfigPath, 'utf8'),
+    relative(repoRoot, businessEventsConfigPath),
+  );
+  const rendered = renderBusinessEventRules(config);
+  const target = relative(repoRoot, businessEventsRulesPath);
+  if (argv.includes('--check')) {
+    let current = '';
+    try {
+      current = readFileSync(businessEventsRulesPath, 'utf8');
+    } catch {
+      // missing counts as stale
+    }
+    if (current !== rendered) {
+      console.error(`${target} is stale: run npm run generate:alerts and commit it`);
+      return 1;
+    }
+    console.log(`${target} is up to date`);
+    return 0;
+  }
+  writeFileSync(businessEventsRulesPath, rendered);
+  console.log(`wrote ${target} (${config.notifyOn.length} event name(s))`);
+  return 0;
+}
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exitCode = 1;
+  }
+}
