@@ -1,0 +1,285 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { requireBinary, run } from './binaries';
+
+const alertmanagerDir = join(__dirname, '../../collector-config/alertmanager');
+const configFiles = ['alertmanager.yml', 'alertmanager.email-chat.yml'];
+const amtool = requireBinary('amtool', 'apt-get install prometheus-alertmanager (Debian package; amtool ships with it)');
+const alertmanager = requireBinary('prometheus-alertmanager', 'apt-get install prometheus-alertmanager', [
+  'prometheus-alertmanager',
+  'alertmanager',
+]);
+
+interface RouteCase {
+  name: string;
+  labels: Record<string, string>;
+  receivers: string[];
+}
+const routeCases = parse(readFileSync(join(alertmanagerDir, 'tests/routes.yaml'), 'utf8')) as RouteCase[];
+
+interface Route {
+  receiver?: string;
+  routes?: Route[];
+}
+function receiversOf(route: Route): string[] {
+  return [route.receiver ?? '', ...(route.routes ?? []).flatMap(receiversOf)].filter(Boolean);
+}
+const loadConfig = (file: string) =>
+  parse(readFileSync(join(alertmanagerDir, file), 'utf8')) as { route: Route; inhibit_rules: unknown; receivers: { name: string }[] };
+
+describe('Alertmanager config (static)', () => {
+  it('the webhook default and the email-chat variant have the same routing tree and inhibit rules', () => {
+    const [base, variant] = configFiles.map(loadConfig);
+    expect(variant.route).toEqual(base.route);
+    expect(variant.inhibit_rules).toEqual(base.inhibit_rules);
+    expect(variant.receivers.map((r) => r.name).sort()).toEqual(base.receivers.map((r) => r.name).sort());
+  });
+
+  it('every receiver of the route tree is the answer of at least one routing case', () => {
+    const expected = new Set(routeCases.flatMap((c) => c.receivers));
+    for (const receiver of receiversOf(loadConfig('alertmanager.yml').route)) {
+      expect(expected.has(receiver), `no case in tests/routes.yaml routes to ${receiver}`).toBe(true);
+    }
+  });
+
+  it('commits no secret: passwords and webhook URLs come from *_file', () => {
+    const variant = readFileSync(join(alertmanagerDir, 'alertmanager.email-chat.yml'), 'utf8');
+    expect(variant).not.toMatch(/^\s*(smtp_auth_password|auth_password|slack_api_url|api_url):/m);
+    expect(variant).toMatch(/smtp_auth_password_file:/);
+    expect(variant).toMatch(/slack_api_url_file:/);
+  });
+});
+
+describe.runIf(amtool.shouldRun)('Alertmanager config, checked by amtool', () => {
+  it.each(configFiles)('amtool check-config accepts %s and its templates', (file) => {
+    const { status, output } = run(amtool.require(), ['check-config', file], { cwd: alertmanagerDir });
+    expect(status, output).toBe(0);
+    expect(output).toContain('SUCCESS');
+  });
+
+  const matrix = configFiles.flatMap((file) => routeCases.map((c) => [file, c.name, c] as const));
+  it.each(matrix)('%s: %s', (file, _name, routeCase) => {
+    const labels = Object.entries(routeCase.labels).map(([k, v]) => `${k}=${v}`);
+    const { status, output } = run(
+      amtool.require(),
+      ['config', 'routes', 'test', `--config.file=${file}`, `--verify.receivers=${routeCase.receivers.join(',')}`, ...labels],
+      { cwd: alertmanagerDir },
+    );
+    expect(status, output).toBe(0);
+  });
+
+  it('amtool config routes test can fail (a wrong expectation is reported)', () => {
+    const { status } = run(
+      amtool.require(),
+      ['config', 'routes', 'test', '--config.file=alertmanager.yml', '--verify.receivers=team-chat', 'severity=critical'],
+      { cwd: alertmanagerDir },
+    );
+    expect(status).not.toBe(0);
+  });
+
+  it('the event email shows event name, date, context, count and the Jaeger link', () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'otel-companion-amtool-'));
+    try {
+      const data = join(scratch, 'data.json');
+      writeFileSync(
+        data,
+        JSON.stringify({
+          receiver: 'event-notification',
+          status: 'firing',
+          alerts: [
+            {
+              status: 'firing',
+              labels: {
+                alertname: 'BusinessEvent',
+                service: 'demo',
+                event_name: 'import-participants-failed',
+                event_context: 'import-participants',
+              },
+              annotations: { count: '3', traces_url: 'http://localhost:16686/search?service=demo&lookback=1h&limit=50' },
+              startsAt: '2026-04-04T10:23:45Z',
+              endsAt: '0001-01-01T00:00:00Z',
+              generatorURL: 'http://prometheus:9090/graph',
+            },
+          ],
+          groupLabels: { alertname: 'BusinessEvent' },
+          commonLabels: { alertname: 'BusinessEvent', service: 'demo', event_name: 'import-participants-failed' },
+          commonAnnotations: {},
+          externalURL: 'http://alertmanager:9093',
+        }),
+      );
+      const render = (name: string, type: 'text' | 'html') =>
+        run(
+          amtool.require(),
+          [
+            'template',
+            'render',
+            '--template.glob=templates/*.tmpl',
+            `--template.type=${type}`,
+            `--template.text={{ template "${name}" . }}`,
+            `--template.data=${data}`,
+          ],
+          { cwd: alertmanagerDir },
+        );
+      const subject = render('otel_companion.event.subject', 'text');
+      expect(subject.status, subject.output).toBe(0);
+      expect(subject.output.trim()).toBe('Event import-participants-failed in demo');
+      const html = render('otel_companion.event.html', 'html');
+      expect(html.status, html.output).toBe(0);
+      for (const needle of [
+        'import-participants-failed',
+        '2026-04-04 10:23:45 UTC',
+        'import-participants</td>',
+        '3 in the last 5 minutes',
+        'href="http://localhost:16686/search?service=demo&amp;lookback=1h&amp;limit=50"',
+      ]) {
+        expect(html.output).toContain(needle);
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+// The real Alertmanager with our config: routes deliver to the right webhook,
+// and a critical inhibits the warning of the same alertname + service only.
+describe.runIf(alertmanager.shouldRun)('Alertmanager routes and inhibits (real prometheus-alertmanager)', () => {
+  const received: { receiver: string; body: { alerts: { labels: Record<string, string> }[] } }[] = [];
+  let webhook: Server;
+  let child: ChildProcess | undefined;
+  let scratch = '';
+  let apiUrl = '';
+  let log = '';
+
+  beforeAll(async () => {
+    const binary = alertmanager.require();
+    webhook = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        received.push({ receiver: (req.url ?? '').replace('/alerts/', ''), body: JSON.parse(body) });
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    const webhookPort = (webhook.address() as AddressInfo).port;
+
+    scratch = mkdtempSync(join(tmpdir(), 'otel-companion-alertmanager-'));
+    cpSync(alertmanagerDir, join(scratch, 'config'), { recursive: true });
+    const configPath = join(scratch, 'config/alertmanager.yml');
+    // Same routing tree; only the webhook host and the waits are shortened for the test.
+    const config = readFileSync(configPath, 'utf8')
+      .replaceAll('http://alert-webhook:9095', `http://127.0.0.1:${webhookPort}`)
+      .replace(/group_wait: \d+s/g, 'group_wait: 1s');
+    writeFileSync(configPath, config);
+
+    const port = await freePort();
+    apiUrl = `http://127.0.0.1:${port}`;
+    child = spawn(
+      binary,
+      [
+        `--config.file=${configPath}`,
+        `--storage.path=${join(scratch, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--cluster.listen-address=',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout?.on('data', (d) => (log += d));
+    child.stderr?.on('data', (d) => (log += d));
+    await waitFor(async () => ((await fetch(`${apiUrl}/-/ready`)).ok ? true : undefined), `Alertmanager ready\n${log}`);
+
+    const alert = (labels: Record<string, string>) => ({
+      labels,
+      annotations: { summary: 's', description: 'd', runbook_url: 'r' },
+      startsAt: new Date().toISOString(),
+      generatorURL: 'http://prometheus:9090/graph',
+    });
+    const response = await fetch(`${apiUrl}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        alert({ alertname: 'HighErrorRate', severity: 'critical', service: 'checkout' }),
+        alert({ alertname: 'HighErrorRate', severity: 'warning', service: 'checkout' }),
+        alert({ alertname: 'HighErrorRate', severity: 'warning', service: 'search' }),
+        alert({ alertname: 'HighLatencyP95', severity: 'warning', service: 'checkout' }),
+        alert({
+          alertname: 'BusinessEvent',
+          severity: 'info',
+          service: 'demo',
+          event_name: 'import-participants-failed',
+          event_context: 'import-participants',
+        }),
+      ]),
+    });
+    expect(response.status).toBe(200);
+    // four notifications: critical, two warnings, one event; the inhibited warning never comes
+    await waitFor(async () => (received.length >= 4 ? true : undefined), `4 webhook notifications\n${log}`);
+    await new Promise((r) => setTimeout(r, 2_500));
+  });
+
+  afterAll(async () => {
+    child?.kill('SIGTERM');
+    await new Promise<void>((resolve) => webhook?.close(() => resolve()));
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const delivered = (receiver: string) =>
+    received.filter((r) => r.receiver === receiver).flatMap((r) => r.body.alerts.map((a) => a.labels));
+
+  it('critical reaches oncall-critical', () => {
+    expect(delivered('oncall-critical')).toEqual([expect.objectContaining({ alertname: 'HighErrorRate', service: 'checkout' })]);
+  });
+
+  it('warnings reach team-chat, except the one its critical inhibits', () => {
+    const warnings = delivered('team-chat').map((l) => `${l.alertname}/${l.service}`).sort();
+    expect(warnings).toEqual(['HighErrorRate/search', 'HighLatencyP95/checkout']);
+  });
+
+  it('the inhibited warning is marked inhibited by the critical in the API', async () => {
+    const alerts = (await (await fetch(`${apiUrl}/api/v2/alerts?filter=alertname="HighErrorRate"`)).json()) as {
+      labels: Record<string, string>;
+      status: { inhibitedBy: string[] };
+    }[];
+    const warningCheckout = alerts.find((a) => a.labels.severity === 'warning' && a.labels.service === 'checkout');
+    const warningSearch = alerts.find((a) => a.labels.severity === 'warning' && a.labels.service === 'search');
+    expect(warningCheckout?.status.inhibitedBy).toHaveLength(1);
+    expect(warningSearch?.status.inhibitedBy).toEqual([]);
+  });
+
+  it('BusinessEvent reaches event-notification with its event labels', () => {
+    expect(delivered('event-notification')).toEqual([
+      expect.objectContaining({ event_name: 'import-participants-failed', event_context: 'import-participants' }),
+    ]);
+  });
+
+  it('nothing falls through to default', () => {
+    expect(delivered('default')).toEqual([]);
+  });
+});
