@@ -42,6 +42,13 @@ export function getRunningAgent(): RunningAgent | undefined {
   return running;
 }
 
+const shutdownListeners = new Set<() => void>();
+
+/** Called once when the agent's shutdown begins (signal, beforeExit or shutdown()), before the flush. */
+export function onAgentShutdown(listener: () => void): void {
+  shutdownListeners.add(listener);
+}
+
 function buildSampler(config: AgentConfig): Sampler {
   const s = config.standard;
   switch (s.sampler) {
@@ -143,6 +150,9 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
     registerInstrumentations({ instrumentations, tracerProvider, meterProvider });
 
     const stopAll = async () => {
+      for (const listener of shutdownListeners) {
+        try { listener(); } catch { /* a listener must not stop the flush */ }
+      }
       await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown(), loggerProvider.shutdown()]);
     };
     const shutdown = installShutdownHooks({ shutdown: stopAll }, config.tracing.shutdownTimeoutMs, config.tracing.handleSignals);
