@@ -3,3 +3,7 @@
 export { withSpan, getTracer, currentTraceId, currentSpanId } from './tracing/api';
 export { startAgent, getRunningAgent, type RunningAgent } from './tracing/sdk';
 export { loadConfig, type AgentConfig } from './config';
+export { createLogger, type Logger, type CreateLoggerOptions, type FileTransportOptions } from './logs/logger';
+export { requestLogger, type RequestLoggerOptions } from './logs/request-logger';
+export { recordEvent, startExecution, type BusinessEvent, type EventMeta, type Execution, type RecordEventOptions } from './events';
+export { healthRouter, pgCheck, memoryCheck, markReady, markNotReady, markShuttingDown, checkHealth, type HealthCheck, type HealthRouterOptions, type HealthReport } from './health';

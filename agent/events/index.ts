@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { context as otelContext, metrics, trace, SpanKind, type Counter, type MeterProvider, type Span } from '@opentelemetry/api';
+import { logs, SeverityNumber, type AnyValueMap } from '@opentelemetry/api-logs';
+import { getRunningAgent } from '../tracing/sdk';
+import { AGENT_VERSION } from '../tracing/resource';
+import { agentLog } from '../tracing/diagnostics';
+import { flattenForAttributes, maskMeta, mergeMeta, type EventMeta } from './meta';
+
+export { type EventMeta } from './meta';
+
+const SCOPE = 'otel-companion.events';
+
+// Attribute names. `event.name` is the OTel name (semconv, incubating: copied rather than imported
+// from the unstable entry point, as semconv advises); the rest are seed 000's fields.
+export const ATTR_EVENT_NAME = 'event.name';
+export const ATTR_EVENT_CONTEXT = 'event.context';
+export const ATTR_EXECUTION_ID = 'execution_id';
+export const ATTR_EVENT_DATE = 'event_date';
+/** Counter of every business event; Prometheus sees app_events_total{event_name,event_context}. */
+export const EVENTS_COUNTER = 'app.events';
+
+export interface RecordEventOptions {
+  /** Where the event happens, e.g. the flow `import-participants` (seed 000's context). */
+  context?: string;
+  /** Groups the events of one execution. Default: the current trace id (a new UUID outside any trace). */
+  executionId?: string;
+  /** Severity of the log record. Default info. */
+  severity?: 'info' | 'warn' | 'error';
+}
+
+/** One recorded event, as seed 000's "Create log event" flow builds it. */
+export interface BusinessEvent {
+  event_name: string;
+  event_date: string;
+  context: string;
+  execution_id: string;
+  meta: Record<string, unknown>;
+}
+
+const SEVERITY: Record<NonNullable<RecordEventOptions['severity']>, SeverityNumber> = {
+  info: SeverityNumber.INFO, warn: SeverityNumber.WARN, error: SeverityNumber.ERROR,
+};
+
+let counterFor: { provider: MeterProvider; counter: Counter } | undefined;
+
+function eventsCounter(): Counter {
+  const provider = metrics.getMeterProvider();
+  if (counterFor?.provider !== provider) {
+    const counter = provider.getMeter(SCOPE, AGENT_VERSION).createCounter(EVENTS_COUNTER, {
+      unit: '{event}',
+      description: 'Business events recorded with recordEvent(), by event name and context.',
+    });
+    counterFor = { provider, counter };
+  }
+  return counterFor.counter;
+}
+
+/** Processors' redaction rules when the agent runs, then the built-in floor (password etc.). */
+function redactMeta(meta: Record<string, unknown>): Record<string, unknown> {
+  let value: unknown = meta;
+  const pipeline = getRunningAgent()?.pipeline;
+  if (pipeline) {
+    try {
+      value = pipeline.redact(value);
+    } catch {
+      // pipeline.redact promises not to throw; if it does, the built-in floor still masks.
+    }
+  }
+  const masked = maskMeta(value);
+  return masked && typeof masked === 'object' && !Array.isArray(masked) ? (masked as Record<string, unknown>) : {};
+}
+
+function emit(event: BusinessEvent, span: Span, severity: SeverityNumber): void {
+  const spanAttributes = {
+    [ATTR_EVENT_CONTEXT]: event.context,
+    [ATTR_EXECUTION_ID]: event.execution_id,
+    [ATTR_EVENT_DATE]: event.event_date,
+    ...flattenForAttributes(event.meta, 'meta.'),
+  };
+  span.addEvent(event.event_name, spanAttributes, new Date(event.event_date));
+
+  const ctx = trace.setSpan(otelContext.active(), span);
+  logs.getLogger(SCOPE, AGENT_VERSION).emit({
+    eventName: event.event_name,
+    severityNumber: severity,
+    severityText: severity >= SeverityNumber.ERROR ? 'ERROR' : severity >= SeverityNumber.WARN ? 'WARN' : 'INFO',
+    body: `${event.event_name}${event.context ? ` in ${event.context}` : ''}`,
+    timestamp: new Date(event.event_date),
+    context: ctx,
+    attributes: {
+      [ATTR_EVENT_NAME]: event.event_name,
+      [ATTR_EVENT_CONTEXT]: event.context,
+      [ATTR_EXECUTION_ID]: event.execution_id,
+      [ATTR_EVENT_DATE]: event.event_date,
+      meta: event.meta as AnyValueMap,
+    },
+  });
+
+  eventsCounter().add(1, { [ATTR_EVENT_NAME]: event.event_name, [ATTR_EVENT_CONTEXT]: event.context });
+}
+
+/**
+ * Records seed 000's business event through OpenTelemetry: a span event on the active span (or a
+ * short span of its own), a log record with `event.name`, and `app.events` += 1. Returns what was
+ * recorded, or undefined if recording failed. Never throws.
+ */
+export function recordEvent(eventName: string, meta?: EventMeta, options: RecordEventOptions = {}): BusinessEvent | undefined {
+  try {
+    const name = String(eventName ?? '').trim();
+    if (!name) {
+      agentLog.warn('recordEvent: event name is empty; event not recorded');
+      return undefined;
+    }
+    const eventDate = new Date().toISOString();
+    const eventMeta = redactMeta(mergeMeta(meta));
+    const active = trace.getActiveSpan();
+    const activeValid = active !== undefined && trace.isSpanContextValid(active.spanContext());
+    const span = activeValid
+      ? active
+      : trace.getTracer(SCOPE, AGENT_VERSION).startSpan(name, { kind: SpanKind.INTERNAL, attributes: { [ATTR_EVENT_NAME]: name } });
+    const traceId = span.spanContext().traceId;
+    const event: BusinessEvent = {
+      event_name: name,
+      event_date: eventDate,
+      context: options.context ?? '',
+      execution_id: options.executionId ?? (trace.isSpanContextValid(span.spanContext()) ? traceId : randomUUID()),
+      meta: eventMeta,
+    };
+    try {
+      emit(event, span, SEVERITY[options.severity ?? 'info'] ?? SeverityNumber.INFO);
+    } finally {
+      if (!activeValid) span.end();
+    }
+    return event;
+  } catch (err) {
+    agentLog.warn(`recordEvent(${JSON.stringify(String(eventName))}) failed: ${(err as Error)?.message ?? String(err)}`);
+    return undefined;
+  }
+}
+
+/** Seed 000's "Init Logger": one execution id and context for a run of events. */
+export interface Execution {
+  readonly executionId: string;
+  readonly context: string;
+  /** Base meta (already masked) merged under every event's own meta. */
+  readonly meta: Readonly<Record<string, unknown>>;
+  recordEvent(eventName: string, meta?: EventMeta, options?: Pick<RecordEventOptions, 'severity'>): BusinessEvent | undefined;
+}
+
+/**
+ * Starts an execution: every event recorded through the handle shares its `execution_id` (the
+ * current trace id, else a new UUID, as seed 000's Init Logger makes) and context, and carries
+ * `meta` merged under the event's own meta. Never throws.
+ */
+export function startExecution(context: string, meta?: EventMeta, options: { executionId?: string } = {}): Execution {
+  let executionId: string;
+  let base: Record<string, unknown> = {};
+  try {
+    base = redactMeta(mergeMeta(meta));
+    const sc = trace.getActiveSpan()?.spanContext();
+    executionId = options.executionId ?? (sc && trace.isSpanContextValid(sc) ? sc.traceId : randomUUID());
+  } catch {
+    executionId = randomUUID();
+  }
+  const ctx = String(context ?? '');
+  return {
+    executionId,
+    context: ctx,
+    meta: base,
+    recordEvent(eventName, eventMeta, eventOptions = {}) {
+      const parts = Array.isArray(eventMeta) ? [base, ...eventMeta] : [base, eventMeta as Record<string, unknown> | undefined];
+      return recordEvent(eventName, parts, { context: ctx, executionId, severity: eventOptions.severity });
+    },
+  };
+}

@@ -1,0 +1,177 @@
+import type * as Winston from 'winston';
+import type TransportStream from 'winston-transport';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { formatProblem, loadConfig, type AgentConfig } from '../config';
+import { getRunningAgent } from '../tracing/sdk';
+import { agentLog } from '../tracing/diagnostics';
+import { correlate, formatLine, MESSAGE } from './json-line';
+import { SizeRotatingFile, type RotationOptions } from './rotating-file';
+import { logsSettings, type LogLevel } from './settings';
+
+export type Logger = Winston.Logger;
+type LogsConfig = AgentConfig['logs'];
+
+export interface FileTransportOptions {
+  /** The live file. */
+  path: string;
+  /** Default OTEL_COMPANION_LOG_FILE_MAX_SIZE_MB (100). */
+  maxSizeMb?: number;
+  /** Exact byte limit; wins over maxSizeMb (tests, tiny devices). */
+  maxSizeBytes?: number;
+  /** Default OTEL_COMPANION_LOG_FILE_MAX_BACKUPS (10). */
+  maxBackups?: number;
+  /** Default OTEL_COMPANION_LOG_FILE_MAX_AGE_DAYS (30). */
+  maxAgeDays?: number;
+  /** Default OTEL_COMPANION_LOG_FILE_COMPRESS (true). */
+  compress?: boolean;
+}
+
+export interface CreateLoggerOptions {
+  /** `service` field of every line. Default: the agent's service.name. */
+  service?: string;
+  /** Default: LOG_LEVEL, else info. */
+  level?: LogLevel | 'http' | 'verbose' | 'silly';
+  /** Fields on every line of this logger. */
+  defaultMeta?: Record<string, unknown>;
+  /** JSON lines on stdout. Default OTEL_COMPANION_LOG_CONSOLE (true). */
+  console?: boolean;
+  /** Rotated JSON file. Default: OTEL_COMPANION_LOG_FILE when set, else no file. `false` turns it off. */
+  file?: string | FileTransportOptions | false;
+  /** Send records over OTLP through the agent's logger provider. Default true unless OTEL_LOGS_EXPORTER=none. */
+  otlp?: boolean;
+  /** More winston transports. */
+  transports?: TransportStream[];
+}
+
+const OURS = Symbol.for('otel-companion.transport');
+const reported = new Set<string>();
+const LOGS_ENV = new Set(Object.values(logsSettings).map((s) => (s as { env?: string }).env).filter(Boolean));
+
+/** The logs settings: the running agent's, else read now (and bad values told once). */
+export function currentLogsConfig(): LogsConfig {
+  const agent = getRunningAgent();
+  if (agent) return agent.config.logs;
+  const { config, problems } = loadConfig(process.env);
+  for (const p of problems) {
+    if (!LOGS_ENV.has(p.where) && !p.where.includes(':logs.')) continue;
+    const line = formatProblem(p);
+    if (reported.has(line)) continue;
+    reported.add(line);
+    agentLog.always(line);
+  }
+  return config.logs;
+}
+
+function serviceName(): string {
+  const agent = getRunningAgent();
+  const fromResource = agent?.resource.attributes[ATTR_SERVICE_NAME];
+  if (typeof fromResource === 'string') return fromResource;
+  const env = process.env.OTEL_SERVICE_NAME?.trim();
+  return env || 'unknown_service:node';
+}
+
+function rotationOptions(file: string | FileTransportOptions, cfg: LogsConfig): RotationOptions {
+  const o: FileTransportOptions = typeof file === 'string' ? { path: file } : file;
+  return {
+    path: o.path,
+    maxSizeBytes: o.maxSizeBytes ?? (o.maxSizeMb ?? cfg.fileMaxSizeMb) * 1024 * 1024,
+    maxBackups: o.maxBackups ?? cfg.fileMaxBackups,
+    maxAgeDays: o.maxAgeDays ?? cfg.fileMaxAgeDays,
+    compress: o.compress ?? cfg.fileCompress,
+  };
+}
+
+type WinstonModule = typeof Winston;
+
+let FileTransportClass: (new (opts: RotationOptions) => TransportStream & { file: SizeRotatingFile }) | undefined;
+
+/** A winston transport over SizeRotatingFile; defined lazily so winston loads only when used. */
+function fileTransport(winston: WinstonModule, opts: RotationOptions): TransportStream {
+  if (!FileTransportClass) {
+    const Base = (winston as unknown as { Transport: new (o?: object) => TransportStream }).Transport;
+    FileTransportClass = class RotatingFileTransport extends Base {
+      readonly file: SizeRotatingFile;
+      constructor(o: RotationOptions) {
+        super({});
+        this.file = new SizeRotatingFile(o);
+      }
+      override log(info: Record<string | symbol, unknown>, next: () => void): void {
+        this.file.write(`${String(info[MESSAGE])}\n`);
+        setImmediate(() => this.emit('logged', info));
+        next();
+      }
+      override close(): void {
+        void this.file.close().then(() => this.emit('finish'));
+      }
+    };
+  }
+  return new FileTransportClass(opts);
+}
+
+function otlpTransport(): TransportStream | undefined {
+  try {
+    const { OpenTelemetryTransportV3 } = require('@opentelemetry/winston-transport') as typeof import('@opentelemetry/winston-transport');
+    const t = new OpenTelemetryTransportV3() as unknown as TransportStream;
+    (t as unknown as Record<symbol, boolean>)[OURS] = true;
+    return t;
+  } catch (err) {
+    agentLog.warn(`OTLP log transport unavailable (${(err as Error).message}); logs stay local`);
+    return undefined;
+  }
+}
+
+/**
+ * A winston logger whose every line is JSON with timestamp, level, message, service, the active
+ * trace_id / span_id / trace_flags and the caller's fields, written to stdout, an optional rotated
+ * file, and OTLP. Never throws: on a bad option it logs one line and keeps the rest.
+ */
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const winston = require('winston') as WinstonModule;
+  const cfg = currentLogsConfig();
+  const service = options.service ?? serviceName();
+  const redact = (v: unknown) => getRunningAgent()?.pipeline.redact(v) ?? v;
+
+  const lineFormat = winston.format((info) => {
+    correlate(info as Record<string | symbol, unknown>);
+    (info as Record<symbol, unknown>)[MESSAGE] = formatLine(info as Record<string | symbol, unknown>, service, redact);
+    return info;
+  });
+
+  const transports: TransportStream[] = [];
+  if (options.console ?? cfg.console) transports.push(new winston.transports.Console());
+  const file = options.file === undefined ? cfg.file : options.file;
+  if (file) {
+    try {
+      transports.push(fileTransport(winston, rotationOptions(file, cfg)));
+    } catch (err) {
+      agentLog.always(`log file ${typeof file === 'string' ? file : file.path} cannot be opened (${(err as Error).message}); logging without it`);
+    }
+  }
+  let ours: TransportStream | undefined;
+  if (options.otlp ?? cfg.exporter !== 'none') {
+    ours = otlpTransport();
+    if (ours) transports.push(ours);
+  }
+  transports.push(...(options.transports ?? []));
+
+  const logger = winston.createLogger({
+    level: options.level ?? cfg.level,
+    defaultMeta: options.defaultMeta,
+    format: winston.format.combine(winston.format.errors({ stack: true }), lineFormat()),
+    transports,
+  });
+  // instrumentation-winston adds its own OTLP transport to every logger it sees configured; with
+  // ours that would send each record twice.
+  for (const t of [...logger.transports]) {
+    if (t !== ours && t.constructor?.name === 'OpenTelemetryTransportV3') logger.remove(t);
+  }
+  return logger;
+}
+
+let shared: Logger | undefined;
+
+/** One process-wide logger for helpers that need one (request logger, business events). */
+export function defaultLogger(): Logger {
+  shared ??= createLogger();
+  return shared;
+}

@@ -1,0 +1,77 @@
+import { defaultLogger, type Logger } from './logger';
+
+/** The parts of an Express (4 or 5) request the middleware reads; express itself is never loaded. */
+export interface RequestLike {
+  headers: Record<string, string | string[] | undefined>;
+  user?: { id?: unknown } | undefined;
+  logger?: Logger;
+}
+
+export interface RequestLoggerOptions {
+  /** Parent of every request's child logger. Default: one shared createLogger(). */
+  logger?: Logger;
+  /** Header carrying the tenant (seed 002). Default `x-tenant-id`. */
+  tenantHeader?: string;
+  /** Header carrying a caller-supplied request id. Default `x-request-id`. */
+  requestIdHeader?: string;
+  /** Where the user id is. Default `req.user?.id` (passport and most auth middlewares). */
+  userId?: (req: RequestLike) => unknown;
+}
+
+function headerValue(req: RequestLike, name: string): string | undefined {
+  const v = req.headers[name];
+  const first = Array.isArray(v) ? v[0] : v;
+  return first === undefined || first === '' ? undefined : first;
+}
+
+const defaultUserId = (req: RequestLike): unknown => req.user?.id;
+
+/**
+ * Express middleware: `req.logger` is a child logger carrying tenant_id, user_id and request_id
+ * when present (seed 002's pattern); trace_id/span_id come from the active span at each line.
+ *
+ * The child is made on first use, not here, so that an auth middleware mounted after this one
+ * still gets its `req.user` into the lines, and requests that never log cost nothing.
+ */
+export function requestLogger(options: RequestLoggerOptions = {}) {
+  const tenantHeader = (options.tenantHeader ?? 'x-tenant-id').toLowerCase();
+  const requestIdHeader = (options.requestIdHeader ?? 'x-request-id').toLowerCase();
+  const readUserId = options.userId ?? defaultUserId;
+
+  return function otelCompanionRequestLogger(req: RequestLike, _res: unknown, next: (err?: unknown) => void): void {
+    let child: Logger | undefined;
+    let childHasUser = false;
+    try {
+      Object.defineProperty(req, 'logger', {
+        configurable: true,
+        enumerable: true,
+        get(): Logger {
+          let userId: unknown;
+          try {
+            userId = readUserId(req);
+          } catch {
+            userId = undefined;
+          }
+          const hasUser = userId !== undefined && userId !== null && userId !== '';
+          if (!child || (hasUser && !childHasUser)) {
+            const bindings: Record<string, unknown> = {};
+            const tenant = headerValue(req, tenantHeader);
+            const requestId = headerValue(req, requestIdHeader);
+            if (tenant !== undefined) bindings.tenant_id = tenant;
+            if (hasUser) bindings.user_id = typeof userId === 'object' ? String(userId) : userId;
+            if (requestId !== undefined) bindings.request_id = requestId;
+            child = (options.logger ?? defaultLogger()).child(bindings);
+            childHasUser = hasUser;
+          }
+          return child;
+        },
+        set(value: Logger) {
+          Object.defineProperty(req, 'logger', { value, writable: true, configurable: true, enumerable: true });
+        },
+      });
+    } catch {
+      // A frozen request object: leave it alone rather than fail the request.
+    }
+    next();
+  };
+}
