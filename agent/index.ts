@@ -7,3 +7,6 @@ export { createLogger, type Logger, type CreateLoggerOptions, type FileTransport
 export { requestLogger, type RequestLoggerOptions } from './logs/request-logger';
 export { recordEvent, startExecution, type BusinessEvent, type EventMeta, type Execution, type RecordEventOptions } from './events';
 export { healthRouter, pgCheck, memoryCheck, markReady, markNotReady, markShuttingDown, checkHealth, type HealthCheck, type HealthRouterOptions, type HealthReport } from './health';
+export { counter, histogram, gauge, type InstrumentOptions, type HistogramOptions } from './metrics';
+export { ConsoleMetricsTracker, OtelMetricsTracker, getMetricsTracker, setMetricsTracker, type MetricsTracker, type ConsoleMetricsTrackerOptions, type OtelMetricsTrackerOptions } from './metrics';
+export { nameDbPool } from './metrics';

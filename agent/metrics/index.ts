@@ -1,11 +1,24 @@
-import { PeriodicExportingMetricReader, type MetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import { ConsoleMetricExporter, PeriodicExportingMetricReader, type MetricReader, type PushMetricExporter, type ResourceMetrics, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { AgentConfig } from '../config';
-import { createMetricExporter } from '../tracing/exporters';
+import { createMetricExporter, otlpUrl } from '../tracing/exporters';
+import { ExportHealth, trackExports } from '../tracing/export-health';
+import { activeInstrumentationNames } from '../tracing/instrumentations';
+import { agentLog } from '../tracing/diagnostics';
+import { createViews, parseBoundaries } from './views';
+import { DEFAULT_DB_DURATION_BUCKETS, DEFAULT_HTTP_DURATION_BUCKETS } from './settings';
+import { poolRegistry, type PgPoolLike } from './pg-pools';
+
+export { counter, histogram, gauge, APP_METER_NAME, type InstrumentOptions, type HistogramOptions } from './business';
+export {
+  ConsoleMetricsTracker, OtelMetricsTracker, getMetricsTracker, setMetricsTracker,
+  type MetricsTracker, type ConsoleMetricsTrackerOptions, type OtelMetricsTrackerOptions,
+} from './trackers';
 
 /**
- * HTTP/pg/runtime metrics, business metrics and Prometheus export.
- * PLACEHOLDER: a plain OTLP reader until the metrics concern lands.
+ * HTTP, PostgreSQL and runtime metrics, business metrics and their export (OTLP push or a
+ * Prometheus scrape endpoint). sdk.ts builds the MeterProvider from this; the instrumentations
+ * get that provider through registerInstrumentations.
  */
 export interface MetricsSetup {
   readonly readers: MetricReader[];
@@ -14,9 +27,101 @@ export interface MetricsSetup {
 }
 
 export function createMetricsSetup(config: AgentConfig): MetricsSetup {
-  return {
-    readers: [new PeriodicExportingMetricReader({ exporter: createMetricExporter(config), exportIntervalMillis: 60000 })],
-    views: [],
-    instrumentations: [],
-  };
+  const m = config.metrics;
+  const readers = createReaders(config);
+  if (readers.length === 0) return { readers, views: [], instrumentations: [] };
+
+  const active = new Set(activeInstrumentationNames(config));
+  const pgMetrics = m.pgMetrics && active.has('pg');
+  const instrumentations: Instrumentation[] = [];
+  if (m.runtimeMetrics && active.has('runtime-node')) instrumentations.push(...runtimeInstrumentations(m.eventLoopPrecisionMs));
+  if (pgMetrics) {
+    try {
+      const { PgMetricsInstrumentation } = require('./pg-metrics') as typeof import('./pg-metrics');
+      instrumentations.push(new PgMetricsInstrumentation());
+    } catch (err) {
+      agentLog.warn(`pg metrics could not be set up (${(err as Error).message}); continuing without them`);
+    }
+  }
+  const views = createViews({
+    httpDurationBuckets: nonEmpty(parseBoundaries(m.httpDurationBuckets), DEFAULT_HTTP_DURATION_BUCKETS),
+    dbDurationBuckets: nonEmpty(parseBoundaries(m.dbDurationBuckets), DEFAULT_DB_DURATION_BUCKETS),
+    replacePgMetrics: pgMetrics,
+  });
+  return { readers, views, instrumentations };
+}
+
+function nonEmpty(values: number[], fallback: readonly number[]): number[] {
+  return values.length ? values : [...fallback];
+}
+
+function runtimeInstrumentations(precisionMs: number): Instrumentation[] {
+  const out: Instrumentation[] = [];
+  try {
+    const { RuntimeNodeInstrumentation } = require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
+    out.push(new RuntimeNodeInstrumentation({ monitoringPrecision: precisionMs }));
+  } catch (err) {
+    agentLog.warn(`runtime-node instrumentation could not be loaded (${(err as Error).message}); continuing without it`);
+  }
+  const { ProcessMetricsInstrumentation } = require('./process-metrics') as typeof import('./process-metrics');
+  out.push(new ProcessMetricsInstrumentation());
+  return out;
+}
+
+/** One reader per entry of OTEL_METRICS_EXPORTER. */
+export function createReaders(config: AgentConfig): MetricReader[] {
+  const m = config.metrics;
+  const names = [...new Set(m.exporters)];
+  if (names.includes('none')) {
+    if (names.length > 1) agentLog.warn(`OTEL_METRICS_EXPORTER=${names.join(',')} contains "none": no metrics are exported`);
+    return [];
+  }
+  const periodic = (exporter: PushMetricExporter) => new PeriodicExportingMetricReader({
+    exporter,
+    exportIntervalMillis: m.exportIntervalMs,
+    exportTimeoutMillis: Math.min(m.exportTimeoutMs, m.exportIntervalMs),
+  });
+  const readers: MetricReader[] = [];
+  for (const name of names) {
+    try {
+      if (name === 'otlp') {
+        const health = new ExportHealth('metric points', otlpUrl(config, 'metrics'));
+        readers.push(periodic(trackExports(createMetricExporter(config), health, countDataPoints)));
+      } else if (name === 'console') {
+        readers.push(periodic(new ConsoleMetricExporter()));
+      } else if (name === 'prometheus') {
+        const { CompanionPrometheusExporter } = require('./prometheus') as typeof import('./prometheus');
+        readers.push(new CompanionPrometheusExporter({ host: m.prometheusHost, port: m.prometheusPort }));
+      }
+    } catch (err) {
+      agentLog.warn(`metrics exporter "${name}" could not be set up (${(err as Error).message}); continuing without it`);
+    }
+  }
+  return readers;
+}
+
+function countDataPoints(rm: ResourceMetrics): number {
+  let n = 0;
+  for (const scope of rm.scopeMetrics) for (const metric of scope.metrics) n += metric.dataPoints.length;
+  return n;
+}
+
+/**
+ * Names a pg.Pool in the pool metrics (db.client.connection.pool.name), e.g.
+ * `nameDbPool(reportsPool, 'reports')`. Also starts tracking a pool the agent did not see being
+ * created (pg loaded before the agent). Without it a pool is named after its `application_name`,
+ * else `host:port/database`. Never throws.
+ */
+export function nameDbPool<P extends object>(pool: P, name: string): P {
+  try {
+    if (typeof name !== 'string' || name.trim() === '') {
+      agentLog.warn(`nameDbPool: the name must be a non-empty string (got ${JSON.stringify(name)}); the pool keeps its default name`);
+      poolRegistry.track(pool as unknown as PgPoolLike);
+    } else {
+      poolRegistry.track(pool as unknown as PgPoolLike, undefined, name.trim());
+    }
+  } catch (err) {
+    agentLog.warn(`nameDbPool failed (${(err as Error).message})`);
+  }
+  return pool;
 }

@@ -1,0 +1,249 @@
+import { errorMonitor } from 'node:events';
+import { ValueType, type Attributes, type BatchObservableResult, type Histogram, type Meter, type Observable } from '@opentelemetry/api';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import {
+  ATTR_DB_NAMESPACE, ATTR_DB_OPERATION_NAME, ATTR_DB_SYSTEM_NAME, ATTR_ERROR_TYPE, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT,
+  DB_SYSTEM_NAME_VALUE_POSTGRESQL, METRIC_DB_CLIENT_OPERATION_DURATION,
+} from '@opentelemetry/semantic-conventions';
+import { AGENT_VERSION } from '../tracing/resource';
+import { agentLog } from '../tracing/diagnostics';
+import { poolRegistry, type PgPoolLike, type PgPoolOptions, type PoolRegistry } from './pg-pools';
+import {
+  ATTR_DB_CLIENT_CONNECTION_POOL_NAME, ATTR_DB_CLIENT_CONNECTION_STATE, DB_CLIENT_CONNECTION_STATE_VALUE_IDLE,
+  DB_CLIENT_CONNECTION_STATE_VALUE_USED, METRIC_DB_CLIENT_CONNECTION_COUNT, METRIC_DB_CLIENT_CONNECTION_MAX,
+  METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS,
+} from './semconv';
+
+/** The meter (instrumentation scope) name of the agent's own pg metrics. */
+export const PG_METRICS_SCOPE = 'otel-companion-pg-metrics';
+
+/**
+ * PostgreSQL client metrics, measured here rather than taken from @opentelemetry/instrumentation-pg:
+ * - pool gauges per pool (the contrib ones sum every pool into one series, contrib#3354);
+ * - db.client.operation.duration with the pool name, and an operation name that stays one of the
+ *   SQL verbs (contrib takes everything up to the first space, so "SELECT\n  id" or a query without
+ *   spaces becomes its own series).
+ * The contrib instrumentation still makes the spans; its own metrics are dropped by a view.
+ */
+export class PgMetricsInstrumentation extends InstrumentationBase<InstrumentationConfig> {
+  // `declare`d, not initialised: the base constructor already calls _updateMetricInstruments and
+  // init(), and field initialisers would run after it and wipe what they set.
+  private declare operationDuration?: Histogram;
+  private declare observables?: Observable[];
+  private declare poolInstruments?: { count: Observable; max: Observable; pending: Observable };
+  private declare observe?: (result: BatchObservableResult) => void;
+  private declare observedMeter?: Meter;
+
+  constructor() {
+    super(PG_METRICS_SCOPE, AGENT_VERSION, {});
+  }
+
+  private get registry(): PoolRegistry {
+    return poolRegistry;
+  }
+
+  protected init() {
+    return [
+      new InstrumentationNodeModuleDefinition('pg-pool', ['>=2.0.0 <4'], (exports) => this.patchPool(exports)),
+      new InstrumentationNodeModuleDefinition('pg', ['>=8.0.3 <9'], (exports) => this.patchPg(exports), (exports) => this.unpatchPg(exports)),
+    ];
+  }
+
+  protected override _updateMetricInstruments(): void {
+    // Called again when the meter provider changes: move the pool callback to the new meter.
+    if (this.observedMeter && this.observables && this.observe) this.observedMeter.removeBatchObservableCallback(this.observe, this.observables);
+    this.observedMeter = this.meter;
+    this.observe ??= (result) => this.observePools(result);
+    this.operationDuration = this.meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
+      description: 'Duration of database client operations.', unit: 's', valueType: ValueType.DOUBLE,
+    });
+    const count = this.meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_COUNT, {
+      description: 'Connections of the pool in each state (used: checked out, idle: waiting in the pool).', unit: '{connection}', valueType: ValueType.INT,
+    });
+    const max = this.meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_MAX, {
+      description: 'The maximum number of open connections the pool allows.', unit: '{connection}', valueType: ValueType.INT,
+    });
+    const pending = this.meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS, {
+      description: 'Requests waiting for a connection of the pool.', unit: '{request}', valueType: ValueType.INT,
+    });
+    this.observables = [count, max, pending];
+    this.poolInstruments = { count, max, pending };
+    this.meter.addBatchObservableCallback(this.observe, this.observables);
+  }
+
+  private observePools(result: BatchObservableResult): void {
+    const inst = this.poolInstruments;
+    if (!inst || !this.isEnabled()) return;
+    for (const p of this.registry.snapshot()) {
+      result.observe(inst.count, p.used, { [ATTR_DB_CLIENT_CONNECTION_POOL_NAME]: p.name, [ATTR_DB_CLIENT_CONNECTION_STATE]: DB_CLIENT_CONNECTION_STATE_VALUE_USED });
+      result.observe(inst.count, p.idle, { [ATTR_DB_CLIENT_CONNECTION_POOL_NAME]: p.name, [ATTR_DB_CLIENT_CONNECTION_STATE]: DB_CLIENT_CONNECTION_STATE_VALUE_IDLE });
+      const byPool = { [ATTR_DB_CLIENT_CONNECTION_POOL_NAME]: p.name };
+      result.observe(inst.max, p.max, byPool);
+      result.observe(inst.pending, p.pending, byPool);
+    }
+  }
+
+  /**
+   * pg-pool exports its Pool class; pg's `Pool` extends it. A construct trap on that class sees
+   * every pool the app creates, through `pg.Pool` or `pg-pool` directly, without changing the
+   * class the app sees (same prototype, statics and name).
+   */
+  private patchPool(exports: unknown): unknown {
+    if (typeof exports !== 'function' || (exports as { [TRACKED]?: boolean })[TRACKED]) return exports;
+    const registry = this.registry;
+    const instrumentation = this;
+    return new Proxy(exports, {
+      construct(target, args, newTarget) {
+        const pool = Reflect.construct(target, args, newTarget) as PgPoolLike;
+        if (instrumentation.isEnabled()) {
+          try {
+            registry.track(pool, args[0] as PgPoolOptions | undefined);
+          } catch (err) {
+            agentLog.debug('pg pool not tracked:', (err as Error).message);
+          }
+        }
+        return pool;
+      },
+      get(target, prop, receiver) {
+        if (prop === TRACKED) return true;
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+  }
+
+  private patchPg(exports: unknown): unknown {
+    const proto = (exports as { Client?: { prototype?: { query?: unknown } } })?.Client?.prototype;
+    if (proto && typeof proto.query === 'function') this._wrap(proto as { query: (...a: unknown[]) => unknown }, 'query', (original) => this.wrapQuery(original));
+    return exports;
+  }
+
+  private unpatchPg(exports: unknown): void {
+    const proto = (exports as { Client?: { prototype?: { query?: unknown } } })?.Client?.prototype;
+    if (proto) this._unwrap(proto as { query: unknown }, 'query');
+  }
+
+  private wrapQuery(original: (...args: unknown[]) => unknown) {
+    const instrumentation = this;
+    return function query(this: PgClientLike, ...args: unknown[]): unknown {
+      if (!instrumentation.isEnabled() || !instrumentation.operationDuration) return original.apply(this, args);
+      const start = performance.now();
+      const client = this;
+      let finished = false;
+      const done = (err?: unknown) => {
+        if (finished) return;
+        finished = true;
+        try {
+          instrumentation.record(client, args[0], (performance.now() - start) / 1000, err);
+        } catch {
+          // measuring must never break a query
+        }
+      };
+      let hooked = false;
+      try {
+        hooked = hookCompletion(args, done);
+      } catch {
+        hooked = false;
+      }
+      let result: unknown;
+      try {
+        result = original.apply(this, args);
+      } catch (err) {
+        done(err);
+        throw err;
+      }
+      if (!hooked && result && typeof (result as Promise<unknown>).then === 'function') {
+        // A separate chain: the app's promise and its rejection handling are untouched.
+        (result as Promise<unknown>).then(() => done(), (err: unknown) => done(err));
+      }
+      return result;
+    };
+  }
+
+  private record(client: PgClientLike, arg0: unknown, seconds: number, err: unknown): void {
+    const attributes: Attributes = { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL };
+    const text = typeof arg0 === 'string' ? arg0 : (arg0 as { text?: unknown } | null)?.text;
+    const operation = sqlOperationName(text);
+    if (operation) attributes[ATTR_DB_OPERATION_NAME] = operation;
+    const params = client.connectionParameters;
+    const database = client.database ?? params?.database;
+    if (typeof database === 'string') attributes[ATTR_DB_NAMESPACE] = database;
+    if (typeof params?.host === 'string') attributes[ATTR_SERVER_ADDRESS] = params.host;
+    if (typeof params?.port === 'number') attributes[ATTR_SERVER_PORT] = params.port;
+    const poolName = this.registry.poolNameOfClient(client);
+    if (poolName) attributes[ATTR_DB_CLIENT_CONNECTION_POOL_NAME] = poolName;
+    if (err) attributes[ATTR_ERROR_TYPE] = errorType(err);
+    this.operationDuration!.record(seconds, attributes);
+  }
+
+  // Module hooks are the whole job: nothing to do on enable/disable beyond what the base does.
+}
+
+const TRACKED = Symbol.for('otel-companion.pg-pool.tracked');
+
+interface PgClientLike {
+  database?: unknown;
+  connectionParameters?: { host?: unknown; port?: unknown; database?: unknown };
+}
+
+/**
+ * Hooks the end of a query that reports through a callback or events. Returns false when the
+ * query reports through the promise `query()` returns.
+ */
+function hookCompletion(args: unknown[], done: (err?: unknown) => void): boolean {
+  const lastIndex = args.length - 1;
+  const last = args[lastIndex];
+  if (typeof last === 'function') {
+    args[lastIndex] = function (this: unknown, err: unknown, ...rest: unknown[]) {
+      done(err);
+      return (last as (...a: unknown[]) => unknown).call(this, err, ...rest);
+    };
+    return true;
+  }
+  const first = args[0] as { submit?: unknown; callback?: unknown; once?: unknown; on?: unknown } | null | undefined;
+  if (first && typeof first === 'object') {
+    if (typeof first.submit === 'function') {
+      // Query objects, cursors, streams. errorMonitor observes errors without handling them,
+      // so an app that relies on an unhandled 'error' still sees it thrown.
+      if (typeof first.once !== 'function') return false;
+      const emitter = first as { once(e: string | symbol, l: (...a: unknown[]) => void): void };
+      emitter.once('end', () => done());
+      emitter.once(errorMonitor, (err: unknown) => done(err));
+      return true;
+    }
+    if (typeof first.callback === 'function') {
+      const cb = first.callback as (...a: unknown[]) => unknown;
+      args[0] = { ...first, callback(this: unknown, err: unknown, ...rest: unknown[]) { done(err); return cb.call(this, err, ...rest); } };
+      return true;
+    }
+  }
+  return false;
+}
+
+/** SQL verbs kept as db.operation.name; anything else is left out rather than becoming a new series. */
+const SQL_OPERATIONS = new Set([
+  'SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'WITH', 'VALUES', 'TABLE', 'COPY', 'CALL', 'DO', 'EXPLAIN',
+  'BEGIN', 'START', 'COMMIT', 'END', 'ROLLBACK', 'ABORT', 'SAVEPOINT', 'RELEASE', 'PREPARE', 'EXECUTE', 'DEALLOCATE',
+  'CREATE', 'ALTER', 'DROP', 'TRUNCATE', 'COMMENT', 'GRANT', 'REVOKE', 'REINDEX', 'CLUSTER', 'VACUUM', 'ANALYZE',
+  'REFRESH', 'LOCK', 'SET', 'RESET', 'SHOW', 'DISCARD', 'LISTEN', 'UNLISTEN', 'NOTIFY', 'DECLARE', 'FETCH', 'MOVE',
+  'CLOSE', 'CHECKPOINT', 'LOAD', 'IMPORT', 'SECURITY',
+]);
+
+// Leading blanks, comments and parentheses, then the first word.
+const FIRST_WORD = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/|\()*([A-Za-z]+)/;
+
+/** `SELECT`, `INSERT`, ... from the query text; undefined when it is not a known SQL verb. */
+export function sqlOperationName(text: unknown): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  const m = FIRST_WORD.exec(text.length > 4096 ? text.slice(0, 4096) : text);
+  if (!m) return undefined;
+  const word = m[1]!.toUpperCase();
+  return SQL_OPERATIONS.has(word) ? word : undefined;
+}
+
+/** SQLSTATE for server errors (e.g. 42P01), else the error class name. */
+function errorType(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown };
+  if (typeof e?.code === 'string' && e.code) return e.code;
+  if (typeof e?.name === 'string' && e.name) return e.name;
+  return '_OTHER';
+}
