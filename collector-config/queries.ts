@@ -80,20 +80,20 @@ export function alertRules(): AlertRule[] {
 /**
  * Grafana variables in our dashboards, replaced by values that make the query
  * plain PromQL: the multi-value selectors all sit in `=~"$var"` matchers, so
- * `.*` selects everything, as "All" does in Grafana.
+ * `.+` selects everything, as "All" does in Grafana.
  */
 export const grafanaVariableDefaults: Record<string, string> = {
   __rate_interval: '1m',
   __interval: '15s',
   __range: '1h',
-  datasource: 'prometheus',
-  service: '.*',
-  route: '.*',
-  operation: '.*',
-  pool: '.*',
-  instance: '.*',
-  exporter: '.*',
-  event_name: '.*',
+  // Label variables: what Grafana's "All" sends (allValue `.+`).
+  service: '.+',
+  route: '.+',
+  operation: '.+',
+  pool: '.+',
+  event_name: '.+',
+  job: '.+',
+  instance: '.+',
 };
 
 export function substituteGrafanaVariables(expr: string, values: Record<string, string> = grafanaVariableDefaults): string {
