@@ -1,40 +1,104 @@
+import type { Attributes } from '@opentelemetry/api';
 import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { PgInstrumentationConfig } from '@opentelemetry/instrumentation-pg';
+import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME } from '@opentelemetry/semantic-conventions';
 import type { AgentConfig } from '../config';
+import { agentLog } from '../tracing/diagnostics';
+import { compileRules, type CompiledRules, type RuleProblem } from './rules/compile';
+import { defaultRules } from './rules/source';
+import { Redactor } from './redactor';
+import { CollectorMatcher, FilteringSampler, RouteMatcher } from './filtering';
+import { capturedHeaders, headerAttributesHook } from './enrichment';
+import { RedactingLogRecordProcessor, RedactingSpanProcessor } from './signal-processors';
 
 /**
- * Redaction, enrichment and filtering of every signal, from one set of compiled rules.
- * PLACEHOLDER: passes everything through until the processors concern lands.
+ * Redaction, enrichment and filtering of every signal, from one set of rules compiled once at
+ * start-up. Spans, span events, log records and business-event meta all go through the same
+ * Redactor, so that no signal can be forgotten.
  */
 export interface ProcessorPipeline {
   /** Drops whole traces for filtered routes and calls to the collector itself. */
   wrapSampler(base: Sampler): Sampler;
-  /** Runs before `next` (the exporting processor): redacts and enriches spans and span events. */
+  /** Runs before `next` (the exporting processor): redacts spans and span events. */
   wrapSpanProcessor(next: SpanProcessor): SpanProcessor;
   /** Runs before `next`: redacts log records. */
   wrapLogRecordProcessor(next: LogRecordProcessor): LogRecordProcessor;
-  /** Redacts any value (business-event meta, log fields). Never throws. */
+  /** Redacts any value (business-event meta, log fields) and returns a copy. Never throws. */
   redact(value: unknown): unknown;
-  /** Extra options for the http instrumentation (header capture, ignore hooks). */
+  /** Extra options for the http instrumentation (header capture, enrichment, ignore hooks). */
   readonly httpConfig: Partial<HttpInstrumentationConfig>;
   /** Extra options for the pg instrumentation. */
   readonly pgConfig: Partial<PgInstrumentationConfig>;
+  /** Resource attributes from enrichment settings (deployment.environment.name). */
+  readonly resourceAttributes: Attributes;
+  /** The compiled rules, or undefined when redaction is off. */
+  readonly rules: CompiledRules | undefined;
 }
 
 export interface PipelineContext {
   /** Export URLs of this agent: calls to them are never traced. */
   readonly collectorUrls: readonly string[];
+  /** Environment (for NODE_ENV); defaults to process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
-export function createProcessorPipeline(_config: AgentConfig, _ctx: PipelineContext): ProcessorPipeline {
+export function formatRuleProblem(p: RuleProblem): string {
+  return `invalid ${p.where} item ${JSON.stringify(p.item)} (${p.reason}); this rule is skipped, the other redaction rules apply`;
+}
+
+export function createProcessorPipeline(config: AgentConfig, ctx: PipelineContext): ProcessorPipeline {
+  const p = config.processors;
+  const env = ctx.env ?? process.env;
+
+  let rules: CompiledRules | undefined;
+  let redactor: Redactor | undefined;
+  if (p.redaction) {
+    rules = compileRules({
+      keys: p.redactKeys,
+      patterns: p.redactPatterns,
+      queryParams: p.redactQueryParams,
+      sqlLiterals: p.sqlLiterals,
+      valueLengthLimit: config.standard.attributeValueLengthLimit,
+    });
+    for (const problem of rules.problems) agentLog.always(formatRuleProblem(problem));
+    redactor = new Redactor(rules);
+  } else {
+    agentLog.always('redaction is OFF (OTEL_COMPANION_REDACTION=false): secrets in telemetry are exported as they are');
+  }
+
+  const routes = new RouteMatcher(p.ignoreRoutes);
+  const collector = new CollectorMatcher(ctx.collectorUrls);
+
+  const httpConfig: Partial<HttpInstrumentationConfig> = {
+    // A first line of defence inside the instrumentation (exact, case-sensitive names); the
+    // span processor then applies the full, case-insensitive rules.
+    ...(redactor ? { redactedQueryParams: [...defaultRules.queryParams.names, ...p.redactQueryParams, 'Signature', 'sig'] } : {}),
+    ignoreOutgoingRequestHook: (options) => collector.matchesRequest(options),
+  };
+  const hook = headerAttributesHook(p.headerAttributes);
+  if (hook) httpConfig.startIncomingSpanHook = hook;
+  const headers = capturedHeaders(p.captureHeaders);
+  if (headers) httpConfig.headersToSpanAttributes = headers;
+
+  const resourceAttributes: Attributes = {};
+  const environment = p.deploymentEnvironment ?? env.NODE_ENV?.trim();
+  if (environment && config.standard.resourceAttributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] === undefined) {
+    resourceAttributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] = environment;
+  }
+
   return {
-    wrapSampler: (base) => base,
-    wrapSpanProcessor: (next) => next,
-    wrapLogRecordProcessor: (next) => next,
-    redact: (v) => v,
-    httpConfig: {},
-    pgConfig: {},
+    wrapSampler: (base) => new FilteringSampler(base, routes, collector),
+    wrapSpanProcessor: (next) => (redactor ? new RedactingSpanProcessor(next, redactor) : next),
+    wrapLogRecordProcessor: (next) => (redactor ? new RedactingLogRecordProcessor(next, redactor) : next),
+    redact: (value) => (redactor ? redactor.value(value) : value),
+    httpConfig,
+    pgConfig: { enhancedDatabaseReporting: p.dbRecordParameters },
+    resourceAttributes,
+    rules,
   };
 }
+
+export { compileRules, type CompiledRules, type RuleProblem } from './rules/compile';
+export { Redactor } from './redactor';

@@ -1,0 +1,169 @@
+import { KeyKind, type CompiledRules } from './rules/compile';
+import { SqlParameterMap } from './rules/sql-params';
+
+/** Bounds for values of any shape: deep or huge objects cost at most this much, and never throw. */
+const MAX_DEPTH = 8;
+const MAX_ENTRIES = 512;
+/**
+ * A string is scanned up to this far past the length limit before it is cut, so that a secret that
+ * straddles the cut is still recognised whole (PEM keys are the longest, ~3.3 kB for RSA 4096).
+ */
+const SCAN_MARGIN = 4096;
+
+type Attrs = Record<string, unknown>;
+
+/**
+ * Applies compiled rules to strings, attribute maps and arbitrary values. One decision per key
+ * (cached), one regex pass per string; untouched strings are returned as they are (no copy).
+ */
+export class Redactor {
+  private readonly params: SqlParameterMap;
+
+  constructor(readonly rules: CompiledRules) {
+    this.params = new SqlParameterMap(rules.isSensitiveKey);
+  }
+
+  /** Cuts to the length limit, after scanning a margin past it. */
+  private bounded(s: string, scan: (t: string) => string): string {
+    const limit = this.rules.valueLengthLimit;
+    if (s.length <= limit) return scan(s);
+    const out = scan(s.length > limit + SCAN_MARGIN ? s.slice(0, limit + SCAN_MARGIN) : s);
+    return out.length > limit ? out.slice(0, limit) : out;
+  }
+
+  text(s: string): string {
+    return this.bounded(s, (t) => this.rules.text.apply(t));
+  }
+
+  url(s: string): string {
+    return this.bounded(s, (t) => this.rules.url.apply(t));
+  }
+
+  sql(s: string): string {
+    return this.bounded(s, (t) => this.rules.sql.apply(t));
+  }
+
+  /** Span names may carry a raw path (unmatched routes, custom names): URL rules cover both. */
+  spanName(name: string): string {
+    return this.url(name);
+  }
+
+  /** A string under `kind`. */
+  private stringFor(kind: KeyKind, s: string): string {
+    switch (kind) {
+      case KeyKind.Url: return this.url(s);
+      case KeyKind.Sql: return this.sql(s);
+      default: return this.text(s);
+    }
+  }
+
+  /**
+   * Redacts a flat OTel attribute map in place (span, event, link and log attributes). Values are
+   * primitives or homogeneous arrays, except on log records, where maps may nest.
+   */
+  attributesInPlace(attrs: Attrs | undefined): void {
+    if (!attrs) return;
+    for (const key in attrs) {
+      const value = attrs[key];
+      if (value === undefined || value === null) continue;
+      const kind = this.rules.keyKind(key);
+      if (kind === KeyKind.Sensitive) {
+        attrs[key] = this.rules.mask;
+        continue;
+      }
+      if (typeof value === 'string') {
+        const out = this.stringFor(kind, value);
+        if (out !== value) attrs[key] = out;
+      } else if (kind === KeyKind.DbParameters && Array.isArray(value)) {
+        attrs[key] = this.dbParameters(value, attrs);
+      } else if (typeof value === 'object') {
+        attrs[key] = this.valueFor(kind, value, 0, []);
+      }
+    }
+  }
+
+  /** Bound values (recorded only on opt-in): masked whole when their column is sensitive, else scanned. */
+  private dbParameters(values: unknown[], attrs: Attrs): unknown[] {
+    const sql = attrs['db.query.text'] ?? attrs['db.statement'];
+    const sensitive = typeof sql === 'string' ? this.params.sensitiveIndexes(sql) : undefined;
+    const out = new Array<unknown>(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      out[i] = sensitive?.has(i) ? this.rules.mask : typeof v === 'string' ? this.text(v) : this.valueFor(KeyKind.Text, v, 1, []);
+    }
+    return out;
+  }
+
+  /** Redacts any value and returns a copy where something had to change. Never throws. */
+  value(value: unknown): unknown {
+    try {
+      return this.valueFor(KeyKind.Text, value, 0, []);
+    } catch {
+      return this.rules.mask;
+    }
+  }
+
+  private valueFor(kind: KeyKind, value: unknown, depth: number, ancestors: object[]): unknown {
+    switch (typeof value) {
+      case 'string': return this.stringFor(kind, value);
+      case 'number': case 'boolean': case 'undefined': return value;
+      case 'bigint': return value.toString();
+      case 'symbol': return value.toString();
+      case 'function': return '[function]';
+    }
+    if (value === null) return null;
+    const obj = value as object;
+    if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) {
+      // Bytes cannot be scanned for secrets reliably (encodings, compression): say what was there.
+      const size = (obj as ArrayBufferView | ArrayBuffer).byteLength;
+      return `[REDACTED:binary ${size} bytes]`;
+    }
+    if (depth >= MAX_DEPTH) return '[depth limit]';
+    if (ancestors.includes(obj)) return '[circular]';
+    if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString();
+    ancestors.push(obj);
+    try {
+      if (Array.isArray(obj)) {
+        const n = Math.min(obj.length, MAX_ENTRIES);
+        let out: unknown[] | undefined;
+        for (let i = 0; i < n; i++) {
+          const item = obj[i];
+          const red = this.valueFor(kind, item, depth + 1, ancestors);
+          if (red !== item && !out) out = obj.slice(0, n);
+          if (out) out[i] = red;
+        }
+        if (!out && obj.length > n) out = obj.slice(0, n);
+        return out ?? obj;
+      }
+      if (obj instanceof Error) {
+        return this.objectFor({ name: obj.name, message: obj.message, stack: obj.stack, ...(obj as unknown as Attrs) }, depth, ancestors);
+      }
+      if (obj instanceof Map) return this.objectFor(Object.fromEntries([...obj.entries()].slice(0, MAX_ENTRIES).map(([k, v]) => [String(k), v])), depth, ancestors);
+      if (obj instanceof Set) return this.valueFor(kind, [...obj].slice(0, MAX_ENTRIES), depth, ancestors);
+      return this.objectFor(obj as Attrs, depth, ancestors);
+    } catch {
+      return '[unreadable]';
+    } finally {
+      ancestors.pop();
+    }
+  }
+
+  /** Always a new plain object: objects are rare on the hot path (span attributes are flat). */
+  private objectFor(obj: Attrs, depth: number, ancestors: object[]): Attrs {
+    const out: Attrs = {};
+    let count = 0;
+    for (const key in obj) {
+      if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
+      if (count++ >= MAX_ENTRIES) {
+        out['[truncated]'] = 'more keys were dropped';
+        break;
+      }
+      const item = obj[key];
+      const kind = this.rules.keyKind(key);
+      out[key] = kind === KeyKind.Sensitive
+        ? (item === null || item === undefined ? item : this.rules.mask)
+        : this.valueFor(kind, item, depth + 1, ancestors);
+    }
+    return out;
+  }
+}
