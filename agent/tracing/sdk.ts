@@ -5,7 +5,7 @@ import {
   CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, setGlobalErrorHandler,
 } from '@opentelemetry/core';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
-import type { Resource } from '@opentelemetry/resources';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ConsoleSpanExporter, ParentBasedSampler, SimpleSpanProcessor,
   TraceIdRatioBasedSampler, TracerProvider, type Sampler, type SpanExporter, type SpanProcessor,
@@ -110,10 +110,11 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
     setAgentLogLevel(config.standard.logLevel);
     installQuietErrorHandler();
 
-    const resource = buildResource(config);
     const pipeline = createProcessorPipeline(config, {
       collectorUrls: [otlpUrl(config, 'traces'), otlpUrl(config, 'metrics'), otlpUrl(config, 'logs')],
     });
+    // deployment.environment.name from the enrichment settings (processors concern).
+    const resource = buildResource(config).merge(resourceFromAttributes(pipeline.resourceAttributes));
     const traceExportHealth = new ExportHealth('spans', otlpUrl(config, 'traces'));
     const exporting = spanExportProcessor(config, traceExportHealth);
     const devView = createDevView(config);
