@@ -6,6 +6,8 @@ import { baseDashboard, datasourceVariable, labelVariable, row, timeseriesPanel,
 
 const svc = 'service_name=~"$service"';
 const perProcess = '{{service_name}} {{service_instance_id}}';
+/** Heap used (runtime-node scope, per space) and heap limit (agent scope) meet per process without these. */
+const perProcessOnly = 'v8js_heap_space_name, otel_scope_name, otel_scope_version, otel_scope_schema_url';
 
 export const nodejsRuntime: DashboardSpec = {
   file: 'nodejs-runtime.json',
@@ -47,7 +49,7 @@ export const nodejsRuntime: DashboardSpec = {
           max: 1,
           queries: [
             {
-              expr: `sum without (v8js_heap_space_name) (v8js_memory_heap_used_bytes{${svc}})\n/ sum without (v8js_heap_space_name) (v8js_memory_heap_limit_bytes{${svc}})`,
+              expr: `sum without (${perProcessOnly}) (v8js_memory_heap_used_bytes{${svc}})\n/ sum without (${perProcessOnly}) (v8js_memory_heap_limit_bytes{${svc}})`,
               legend: perProcess,
             },
           ],
