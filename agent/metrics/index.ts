@@ -8,6 +8,9 @@ import { agentLog } from '../tracing/diagnostics';
 import { createViews, parseBoundaries } from './views';
 import { DEFAULT_DB_DURATION_BUCKETS, DEFAULT_HTTP_DURATION_BUCKETS } from './settings';
 import { poolRegistry, type PgPoolLike } from './pg-pools';
+import { PgMetricsInstrumentation } from './pg-metrics';
+import { ProcessMetricsInstrumentation } from './process-metrics';
+import { createPrometheusReader } from './prometheus';
 
 export { counter, histogram, gauge, APP_METER_NAME, type InstrumentOptions, type HistogramOptions } from './business';
 export {
@@ -37,7 +40,6 @@ export function createMetricsSetup(config: AgentConfig): MetricsSetup {
   if (m.runtimeMetrics && active.has('runtime-node')) instrumentations.push(...runtimeInstrumentations(m.eventLoopPrecisionMs));
   if (pgMetrics) {
     try {
-      const { PgMetricsInstrumentation } = require('./pg-metrics') as typeof import('./pg-metrics');
       instrumentations.push(new PgMetricsInstrumentation());
     } catch (err) {
       agentLog.warn(`pg metrics could not be set up (${(err as Error).message}); continuing without them`);
@@ -46,6 +48,7 @@ export function createMetricsSetup(config: AgentConfig): MetricsSetup {
   const views = createViews({
     httpDurationBuckets: nonEmpty(parseBoundaries(m.httpDurationBuckets), DEFAULT_HTTP_DURATION_BUCKETS),
     dbDurationBuckets: nonEmpty(parseBoundaries(m.dbDurationBuckets), DEFAULT_DB_DURATION_BUCKETS),
+    httpUnmatchedRoute: m.httpUnmatchedRoute.toLowerCase() === 'none' ? undefined : m.httpUnmatchedRoute,
     replacePgMetrics: pgMetrics,
   });
   return { readers, views, instrumentations };
@@ -63,7 +66,6 @@ function runtimeInstrumentations(precisionMs: number): Instrumentation[] {
   } catch (err) {
     agentLog.warn(`runtime-node instrumentation could not be loaded (${(err as Error).message}); continuing without it`);
   }
-  const { ProcessMetricsInstrumentation } = require('./process-metrics') as typeof import('./process-metrics');
   out.push(new ProcessMetricsInstrumentation());
   return out;
 }
@@ -90,8 +92,7 @@ export function createReaders(config: AgentConfig): MetricReader[] {
       } else if (name === 'console') {
         readers.push(periodic(new ConsoleMetricExporter()));
       } else if (name === 'prometheus') {
-        const { CompanionPrometheusExporter } = require('./prometheus') as typeof import('./prometheus');
-        readers.push(new CompanionPrometheusExporter({ host: m.prometheusHost, port: m.prometheusPort }));
+        readers.push(createPrometheusReader({ host: m.prometheusHost, port: m.prometheusPort }));
       }
     } catch (err) {
       agentLog.warn(`metrics exporter "${name}" could not be set up (${(err as Error).message}); continuing without it`);

@@ -1,5 +1,5 @@
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { DataPointType, type CollectionResult, type MetricCollectOptions, type MetricData } from '@opentelemetry/sdk-metrics';
+import { EventEmitter } from 'node:events';
+import { DataPointType, type CollectionResult, type MetricCollectOptions, type MetricData, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { agentLog } from '../tracing/diagnostics';
 
 /**
@@ -55,35 +55,49 @@ export const DEFAULT_RESOURCE_LABELS = /^(service\.name|service\.namespace|servi
  * suffixes added at collection time. The HTTP server starts at once; a port already in use costs
  * one line on stderr and the app keeps running.
  */
-export class CompanionPrometheusExporter extends PrometheusExporter {
-  constructor(options: PrometheusEndpointOptions, onListening?: (error?: Error) => void) {
-    super(
-      {
-        host: options.host,
-        port: options.port,
-        endpoint: '/metrics',
-        withResourceConstantLabels: options.resourceLabels ?? DEFAULT_RESOURCE_LABELS,
-      },
-      (error) => {
-        if (error) {
-          const code = (error as NodeJS.ErrnoException).code ?? error.message;
-          agentLog.always(`otel-companion: the Prometheus endpoint could not listen on ${options.host}:${options.port} (${code}); set OTEL_EXPORTER_PROMETHEUS_PORT to a free port. The app keeps running.`);
-        } else {
-          agentLog.info(`Prometheus metrics at http://${options.host}:${options.port}/metrics`);
-        }
-        onListening?.(error ?? undefined);
-      },
-    );
+export function createPrometheusReader(options: PrometheusEndpointOptions, onListening?: (error?: Error) => void): MetricReader {
+  // Loaded only when asked for: the exporter package costs start-up time in every other setup.
+  const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus');
+
+  class CompanionPrometheusExporter extends PrometheusExporter {
+    constructor(options: PrometheusEndpointOptions, onListening?: (error?: Error) => void) {
+      super(
+        {
+          host: options.host,
+          port: options.port,
+          endpoint: '/metrics',
+          withResourceConstantLabels: options.resourceLabels ?? DEFAULT_RESOURCE_LABELS,
+        },
+        (error) => {
+          if (error) {
+            const code = (error as NodeJS.ErrnoException).code ?? error.message;
+            agentLog.always(`the Prometheus endpoint could not listen on ${options.host}:${options.port} (${code}); set OTEL_EXPORTER_PROMETHEUS_PORT to a free port. The app keeps running.`);
+          } else {
+            agentLog.info(`Prometheus metrics at http://${options.host}:${options.port}/metrics`);
+          }
+          onListening?.(error ?? undefined);
+        },
+      );
+      // Scrapes are not app traffic: the instrumented http.Server.prototype.emit would give every
+      // scrape a server span and an http.server.request.duration point without a route. The
+      // server's own `emit` skips that wrapper.
+      const server = (this as unknown as { _server?: { emit: unknown } })._server;
+      if (server) server.emit = EventEmitter.prototype.emit;
+    }
+
+    override async collect(options?: MetricCollectOptions): Promise<CollectionResult> {
+      const result = await super.collect(options);
+      // Resource detectors may still be running at the first scrape; target_info must be complete.
+      await result.resourceMetrics.resource.waitForAsyncAttributes?.();
+      for (const scope of result.resourceMetrics.scopeMetrics) {
+        scope.metrics = scope.metrics.map((m) => {
+          const name = withUnitSuffix(m);
+          return name === m.descriptor.name ? m : ({ ...m, descriptor: { ...m.descriptor, name } } as MetricData);
+        });
+      }
+      return result;
+    }
   }
 
-  override async collect(options?: MetricCollectOptions): Promise<CollectionResult> {
-    const result = await super.collect(options);
-    for (const scope of result.resourceMetrics.scopeMetrics) {
-      scope.metrics = scope.metrics.map((m) => {
-        const name = withUnitSuffix(m);
-        return name === m.descriptor.name ? m : ({ ...m, descriptor: { ...m.descriptor, name } } as MetricData);
-      });
-    }
-    return result;
-  }
+  return new CompanionPrometheusExporter(options, onListening);
 }

@@ -43,6 +43,11 @@ export const metricsSettings = {
     item: NUMBER_ITEM, itemText: 'bucket boundaries in seconds',
     description: 'Histogram bucket boundaries (seconds) of db.client.operation.duration.',
   }),
+  httpUnmatchedRoute: text({
+    env: 'OTEL_COMPANION_HTTP_UNMATCHED_ROUTE', file: 'metrics.httpUnmatchedRoute', default: '(unmatched)',
+    pattern: /^\S.{0,99}$/, patternText: 'a short label, or none',
+    description: 'http.route of http.server.request.duration points for requests no route matched (404s, static files, servers without a router), so every point carries the label; `none` leaves it out as semconv does.',
+  }),
   pgMetrics: bool({
     env: 'OTEL_COMPANION_PG_METRICS', file: 'metrics.pg', default: true,
     description: 'PostgreSQL metrics: db.client.operation.duration and per-pool connection gauges (needs the pg instrumentation enabled).',
