@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { runApp } from '../helpers/run-app';
+
+const APP = 'test/health/fixtures/ready-app.cjs';
+
+async function readyStatus(base: string): Promise<number> {
+  return (await fetch(`${base}/ready`)).status;
+}
+
+describe('GET /ready under the preload agent', () => {
+  it('is 503 before markReady(), 200 after, and 503 again as soon as SIGTERM starts the shutdown', async () => {
+    const app = await runApp(APP, { env: { READY_DELAY_MS: '1500', DRAIN_MS: '1500', OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none'} });
+    try {
+      expect(await readyStatus(app.baseUrl)).toBe(503);
+      const deadline = Date.now() + 10_000;
+      while ((await readyStatus(app.baseUrl)) !== 200) {
+        if (Date.now() > deadline) throw new Error('never became ready');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const health = await fetch(`${app.baseUrl}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'healthy', version: '1.2.3' });
+
+      app.child.kill('SIGTERM');
+      while (!app.stdout().includes('DRAINING')) await new Promise((r) => setTimeout(r, 20));
+      // The app still serves while it drains, but tells the load balancer to stop sending.
+      expect(await readyStatus(app.baseUrl)).toBe(503);
+      expect((await fetch(`${app.baseUrl}/hello`)).status).toBe(200);
+      const exit = await app.exited;
+      expect(exit.code).toBe(0);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('does not keep an app without its own SIGTERM handler alive', async () => {
+    // The fixture handles SIGTERM only; SIGINT must still end it the way Node's default would.
+    const app = await runApp(APP, { env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } });
+    const exit = await app.stop('SIGINT');
+    expect(exit.signal).toBe('SIGINT');
+  });
+});
