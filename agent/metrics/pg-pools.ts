@@ -4,8 +4,10 @@ import { agentLog } from '../tracing/diagnostics';
  * The live `pg.Pool`s of the process, each with its own name, so that pool gauges are reported
  * per pool (contrib#3354: the reference instrumentation adds every pool into one counter).
  *
- * Pools are held weakly: a pool the app drops is garbage-collected as usual and disappears from
- * the metrics; an ended pool is forgotten at the next collection.
+ * Pools are held weakly: a pool the app drops is garbage-collected as usual. An ended or collected
+ * pool is reported with zeros for a few more collections and then forgotten: the SDK keeps
+ * repeating the last value of a series that stops being observed, so without the zeros an ended
+ * pool would look busy forever (and keep a pool-exhaustion alert firing).
  */
 
 /** What the gauges read from a pg-pool instance (public getters of pg-pool 2 and 3). */
@@ -34,7 +36,12 @@ const PG_POOL_DEFAULT_MAX = 10;
 interface Entry {
   readonly ref: WeakRef<PgPoolLike>;
   name: string;
+  /** Collections left in which an ended pool is still reported (with zeros). */
+  zeroReportsLeft?: number;
 }
+
+/** Enough for every reader of the provider (each collects on its own) to see the zeros. */
+const ZERO_REPORTS_AFTER_END = 5;
 
 export interface PoolSnapshot {
   readonly name: string;
@@ -48,7 +55,6 @@ export class PoolRegistry {
   private readonly entries = new Set<Entry>();
   private readonly byPool = new WeakMap<PgPoolLike, Entry>();
   private readonly clientPools = new WeakMap<object, PgPoolLike>();
-  private readonly forget = new FinalizationRegistry<Entry>((entry) => this.entries.delete(entry));
 
   /** Starts tracking a pool (idempotent). `explicitName` wins over the name derived from its options. */
   track(pool: PgPoolLike, options?: PgPoolOptions, explicitName?: string): string {
@@ -61,7 +67,6 @@ export class PoolRegistry {
     entry.name = this.unique(explicitName ?? derivePoolName(options ?? (pool as { options?: PgPoolOptions }).options), entry);
     this.entries.add(entry);
     this.byPool.set(pool, entry);
-    this.forget.register(pool, entry);
     // Remember which pool each client belongs to, so query durations carry the pool name.
     try {
       pool.on?.('connect', (client: object) => this.clientPools.set(client, pool));
@@ -81,13 +86,19 @@ export class PoolRegistry {
     return pool ? this.byPool.get(pool)?.name : undefined;
   }
 
-  /** Current usage of every live pool. Ended and collected pools are dropped here. */
+  /**
+   * Current usage of every pool. Ended and collected pools come first, with zeros, so that a live
+   * pool that took over the name wins (the last observation of a series counts).
+   */
   snapshot(): PoolSnapshot[] {
+    const retired: PoolSnapshot[] = [];
     const out: PoolSnapshot[] = [];
     for (const entry of this.entries) {
       const pool = entry.ref.deref();
       if (!pool || pool.ended) {
-        this.entries.delete(entry);
+        entry.zeroReportsLeft ??= ZERO_REPORTS_AFTER_END;
+        if (entry.zeroReportsLeft-- <= 0) this.entries.delete(entry);
+        else retired.push({ name: entry.name, used: 0, idle: 0, max: 0, pending: 0 });
         continue;
       }
       const total = num(pool.totalCount);
@@ -100,7 +111,7 @@ export class PoolRegistry {
         pending: num(pool.waitingCount),
       });
     }
-    return out;
+    return retired.length ? [...retired, ...out] : out;
   }
 
   get size(): number {
