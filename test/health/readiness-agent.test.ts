@@ -35,7 +35,7 @@ describe('GET /ready under the preload agent', () => {
 
   it('does not keep an app without its own SIGTERM handler alive', async () => {
     // The fixture handles SIGTERM only; SIGINT must still end it the way Node's default would.
-    const app = await runApp(APP, { env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } });
+    const app = await runApp(APP, { env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' } });
     const exit = await app.stop('SIGINT');
     expect(exit.signal).toBe('SIGINT');
   });
