@@ -5,6 +5,7 @@
  */
 import {
   EMPTY_WHILE_HEALTHY,
+  barGaugePanel,
   baseDashboard,
   datasourceVariable,
   labelVariable,
@@ -70,10 +71,11 @@ export const businessEvents: DashboardSpec = {
         }),
       )
       .withPanel(
-        timeseriesPanel({
+        barGaugePanel({
           title: 'Events in the time range by name',
           description: 'Business events recorded in the selected time range, by name and context: which events dominate.',
           unit: 'short',
+          min: 0,
           width: 24,
           queries: [
             {

@@ -5,6 +5,7 @@
  * and dashboard-linter check the generated JSON).
  */
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
+import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
@@ -44,16 +45,18 @@ export interface Query {
   legend?: string;
   /** Ask Prometheus for exemplars (trace ids) on this histogram query. */
   exemplar?: boolean;
+  /** One value per series at the end of the range (bar gauges), instead of a range query. */
+  instant?: boolean;
 }
 
 function promQuery(query: Query, refId: string): prometheus.DataqueryBuilder {
-  return new prometheus.DataqueryBuilder()
+  const builder = new prometheus.DataqueryBuilder()
     .datasource(promDatasource)
     .refId(refId)
     .expr(query.expr)
-    .legendFormat(query.legend ?? '__auto')
-    .range()
-    .exemplar(query.exemplar ?? false);
+    .legendFormat(query.legend ?? '__auto');
+  if (query.instant) return builder.instant();
+  return builder.range().exemplar(query.exemplar ?? false);
 }
 
 export interface PanelSpec {
@@ -121,6 +124,24 @@ export function statPanel(spec: PanelSpec): stat.PanelBuilder {
     .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
     .thresholds(thresholdSteps(spec));
   spec.queries.forEach((q, i) => panel.withTarget(promQuery(q, refIds[i])));
+  return panel;
+}
+
+/** Horizontal bars, one per series: a ranking at the end of the time range. */
+export function barGaugePanel(spec: PanelSpec): bargauge.PanelBuilder {
+  const panel = new bargauge.PanelBuilder()
+    .title(spec.title)
+    .description(spec.description)
+    .datasource(promDatasource)
+    .unit(spec.unit)
+    .span(spec.width ?? 12)
+    .height(spec.height ?? 8)
+    .orientation(common.VizOrientation.Horizontal)
+    .displayMode(common.BarGaugeDisplayMode.Basic)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+    .thresholds(thresholdSteps(spec));
+  if (spec.min !== undefined) panel.min(spec.min);
+  spec.queries.forEach((q, i) => panel.withTarget(promQuery({ ...q, instant: true }, refIds[i])));
   return panel;
 }
 
