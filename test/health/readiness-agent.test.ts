@@ -9,7 +9,7 @@ async function readyStatus(base: string): Promise<number> {
 
 describe('GET /ready under the preload agent', () => {
   it('is 503 before markReady(), 200 after, and 503 again as soon as SIGTERM starts the shutdown', async () => {
-    const app = await runApp(APP, { env: { READY_DELAY_MS: '1500', DRAIN_MS: '1500', OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none'} });
+    const app = await runApp(APP, { env: { READY_DELAY_MS: '1500', DRAIN_MS: '1500', OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' } });
     try {
       expect(await readyStatus(app.baseUrl)).toBe(503);
       const deadline = Date.now() + 10_000;
