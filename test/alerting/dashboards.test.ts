@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dashboards, renderDashboard } from '../../collector-config/grafana/dashboards-src/index';
@@ -77,5 +78,23 @@ describe.runIf(linter.shouldRun)('dashboard-linter', () => {
   it.each(committed)('%s passes dashboard-linter --strict (exclusions and their reasons: dashboards/.lint)', (file) => {
     const { status, output } = run(linter.require(), ['lint', '--strict', '--config', join(jsonDir, '.lint'), join(jsonDir, file)]);
     expect(status, output).toBe(0);
+  });
+
+  it('dashboard-linter fails a dashboard whose panel lost its unit and description (the check can fail)', () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'otel-companion-lint-'));
+    try {
+      const dashboard = JSON.parse(readFileSync(join(jsonDir, 'collector-health.json'), 'utf8')) as { panels: Panel[] };
+      const panel = dashboard.panels.find((p) => p.type === 'timeseries');
+      if (!panel?.fieldConfig?.defaults) throw new Error('collector-health.json has no timeseries panel');
+      delete panel.fieldConfig.defaults.unit;
+      delete panel.description;
+      const broken = join(scratch, 'collector-health.json');
+      writeFileSync(broken, JSON.stringify(dashboard));
+      const { status, output } = run(linter.require(), ['lint', '--strict', '--config', join(jsonDir, '.lint'), broken]);
+      expect(status).not.toBe(0);
+      expect(output).toMatch(/panel-units-rule|invalid units|has no or invalid units/);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
