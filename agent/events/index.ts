@@ -4,7 +4,7 @@ import { logs, SeverityNumber, type AnyValueMap } from '@opentelemetry/api-logs'
 import { getRunningAgent } from '../tracing/sdk';
 import { AGENT_VERSION } from '../tracing/resource';
 import { agentLog } from '../tracing/diagnostics';
-import { flattenForAttributes, maskMeta, mergeMeta, type EventMeta } from './meta';
+import { ALWAYS_MASKED_KEYS_OFF, flattenForAttributes, maskMeta, mergeMeta, type EventMeta } from './meta';
 
 export { type EventMeta } from './meta';
 
@@ -55,19 +55,20 @@ function eventsCounter(): Counter {
   return counterFor.counter;
 }
 
-/** Processors' redaction rules when the agent runs, then the built-in floor (password etc.). */
+/**
+ * The processors' redaction rules when the agent runs (they cover password and friends, and the
+ * user may tune or turn them off); the built-in list when it does not. Either way the caller's
+ * objects are copied, never changed.
+ */
 function redactMeta(meta: Record<string, unknown>): Record<string, unknown> {
-  let value: unknown = meta;
   const pipeline = getRunningAgent()?.pipeline;
-  if (pipeline) {
-    try {
-      value = pipeline.redact(value);
-    } catch {
-      // pipeline.redact promises not to throw; if it does, the built-in floor still masks.
-    }
+  let value: unknown;
+  try {
+    value = pipeline ? pipeline.redact(maskMeta(meta, ALWAYS_MASKED_KEYS_OFF)) : maskMeta(meta);
+  } catch {
+    value = maskMeta(meta);
   }
-  const masked = maskMeta(value);
-  return masked && typeof masked === 'object' && !Array.isArray(masked) ? (masked as Record<string, unknown>) : {};
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 function emit(event: BusinessEvent, span: Span, severity: SeverityNumber): void {
@@ -114,8 +115,10 @@ export function recordEvent(eventName: string, meta?: EventMeta, options: Record
     const eventDate = new Date().toISOString();
     const eventMeta = redactMeta(mergeMeta(meta));
     const active = trace.getActiveSpan();
-    const activeValid = active !== undefined && trace.isSpanContextValid(active.spanContext());
-    const span = activeValid
+    // An active span that already ended (work deferred past the response) takes no more events:
+    // the event then gets a short child span, in the same trace.
+    const onActive = active !== undefined && active.isRecording();
+    const span = onActive
       ? active
       : trace.getTracer(SCOPE, AGENT_VERSION).startSpan(name, { kind: SpanKind.INTERNAL, attributes: { [ATTR_EVENT_NAME]: name } });
     const traceId = span.spanContext().traceId;
@@ -129,7 +132,7 @@ export function recordEvent(eventName: string, meta?: EventMeta, options: Record
     try {
       emit(event, span, SEVERITY[options.severity ?? 'info'] ?? SeverityNumber.INFO);
     } finally {
-      if (!activeValid) span.end();
+      if (!onActive) span.end();
     }
     return event;
   } catch (err) {

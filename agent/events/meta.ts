@@ -13,33 +13,33 @@ export function mergeMeta(meta: EventMeta): Record<string, unknown> {
   return { value: meta };
 }
 
-export const MASK = '*****';
+/** The same mask as the processors' default rules, so events look alike with or without the agent. */
+export const MASK = '[REDACTED]';
 
 /**
- * Keys masked in event meta at any depth, whatever the processors' redaction rules say: the floor
- * under them (seed 000 masks `password`). Compared lower-cased with `-` read as `_`.
+ * Keys masked in event meta at any depth when the agent (and so its redaction rules) is not
+ * running; seed 000 masks `password`. Compared lower-cased with `-` read as `_`.
  */
 export const ALWAYS_MASKED_KEYS: ReadonlySet<string> = new Set([
   'password', 'passwd', 'pwd', 'secret', 'client_secret', 'token', 'access_token', 'refresh_token', 'id_token',
   'api_key', 'apikey', 'authorization', 'cookie', 'set_cookie', 'private_key', 'credit_card', 'card_number', 'cvv',
 ]);
 
-function isMaskedKey(key: string): boolean {
-  return ALWAYS_MASKED_KEYS.has(key.toLowerCase().replace(/-/g, '_'));
-}
+/** For a plain deep copy (cycles cut, dates and errors made plain) with no key masked. */
+export const ALWAYS_MASKED_KEYS_OFF: ReadonlySet<string> = new Set();
 
-/** A deep copy with masked keys replaced, cycles cut; the caller's objects are never changed. */
-export function maskMeta(value: unknown, seen: WeakSet<object> = new WeakSet(), depth = 0): unknown {
+/** A deep copy with the keys in `masked` replaced, cycles cut; the caller's objects are never changed. */
+export function maskMeta(value: unknown, masked: ReadonlySet<string> = ALWAYS_MASKED_KEYS, seen: WeakSet<object> = new WeakSet(), depth = 0): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (seen.has(value)) return '[Circular]';
   if (depth > 16) return '[Truncated]';
   seen.add(value);
   try {
-    if (Array.isArray(value)) return value.map((v) => maskMeta(v, seen, depth + 1));
+    if (Array.isArray(value)) return value.map((v) => maskMeta(v, masked, seen, depth + 1));
     if (value instanceof Date) return value.toISOString();
     if (value instanceof Error) return { name: value.name, message: value.message };
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = isMaskedKey(k) ? MASK : maskMeta(v, seen, depth + 1);
+    for (const [k, v] of Object.entries(value)) out[k] = masked.size > 0 && masked.has(k.toLowerCase().replace(/-/g, '_')) ? MASK : maskMeta(v, masked, seen, depth + 1);
     return out;
   } finally {
     seen.delete(value);

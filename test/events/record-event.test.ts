@@ -99,7 +99,7 @@ describe('recordEvent', () => {
   it('masks password at any depth, including inside arrays, without touching the caller\'s object', () => {
     const meta = { user: { name: 'ann', password: 'p1', profile: { credentials: [{ password: 'p2', Token: 't' }] } }, password: 'p0' };
     const recorded = recordEvent('login', meta);
-    expect(recorded?.meta).toEqual({ user: { name: 'ann', password: '*****', profile: { credentials: [{ password: '*****', Token: '*****' }] } }, password: '*****' });
+    expect(recorded?.meta).toEqual({ user: { name: 'ann', password: '[REDACTED]', profile: { credentials: [{ password: '[REDACTED]', Token: '[REDACTED]' }] } }, password: '[REDACTED]' });
     const text = JSON.stringify([spans.getFinishedSpans()[0]!.events, logRecords.getFinishedLogRecords()[0]!.attributes]);
     for (const secret of ['p0', 'p1', 'p2']) expect(text).not.toContain(`"${secret}"`);
     expect(meta.user.password).toBe('p1');
@@ -121,7 +121,7 @@ describe('startExecution', () => {
     expect(exec.executionId).toMatch(/^[0-9a-f-]{32,36}$/);
     const started = exec.recordEvent('import-participants-started');
     const failed = exec.recordEvent('import-participants-failed', [{ reason: 'email missing' }, { nr_of_imported_participants: 1 }]);
-    expect(started).toMatchObject({ context: 'import-participants', execution_id: exec.executionId, meta: { nr_of_imported_participants: 2, password: '*****' } });
+    expect(started).toMatchObject({ context: 'import-participants', execution_id: exec.executionId, meta: { nr_of_imported_participants: 2, password: '[REDACTED]' } });
     expect(failed).toMatchObject({ context: 'import-participants', execution_id: exec.executionId, meta: { nr_of_imported_participants: 1, reason: 'email missing' } });
   });
 
