@@ -1,6 +1,6 @@
 import * as v8 from 'node:v8';
 import { ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { getRunningAgent } from '../tracing/sdk';
+import { agentResourceString } from '../logs/resource-attribute';
 import { readiness } from './readiness';
 
 export { markReady, markNotReady, markShuttingDown } from './readiness';
@@ -89,9 +89,7 @@ export async function runCheck(check: HealthCheck, timeoutMs: number): Promise<C
 }
 
 function defaultVersion(): string | undefined {
-  const v = getRunningAgent()?.resource.attributes[ATTR_SERVICE_VERSION];
-  if (typeof v === 'string') return v;
-  return process.env.npm_package_version;
+  return agentResourceString(ATTR_SERVICE_VERSION) ?? process.env.npm_package_version;
 }
 
 /** Runs every check in parallel; unhealthy when any errs, degraded when any warns. */

@@ -5,6 +5,7 @@ import { formatProblem, loadConfig, type AgentConfig } from '../config';
 import { getRunningAgent } from '../tracing/sdk';
 import { agentLog } from '../tracing/diagnostics';
 import { correlate, formatLine, MESSAGE } from './json-line';
+import { agentResourceString } from './resource-attribute';
 import { SizeRotatingFile, type RotationOptions } from './rotating-file';
 import { logsSettings, type LogLevel } from './settings';
 
@@ -63,9 +64,8 @@ export function currentLogsConfig(): LogsConfig {
 }
 
 function serviceName(): string {
-  const agent = getRunningAgent();
-  const fromResource = agent?.resource.attributes[ATTR_SERVICE_NAME];
-  if (typeof fromResource === 'string') return fromResource;
+  const fromResource = agentResourceString(ATTR_SERVICE_NAME);
+  if (fromResource) return fromResource;
   const env = process.env.OTEL_SERVICE_NAME?.trim();
   return env || 'unknown_service:node';
 }

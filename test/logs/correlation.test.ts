@@ -122,3 +122,23 @@ describe('LOG_LEVEL', () => {
     expect(r.messages).not.toContain('debug line');
   });
 });
+
+describe('logs under --import (ESM app)', () => {
+  it('createLogger() and the app\'s own winston logger both carry the request\'s trace id', async () => {
+    const receiver = await startOtlpReceiver();
+    const app = await runApp('test/logs/fixtures/logging-app.mjs', { preload: 'import', env: agentEnv(receiver) });
+    try {
+      expect((await fetch(`${app.baseUrl}/work/7`, { headers: { 'x-tenant-id': 'esm' } })).status).toBe(200);
+      await receiver.waitFor(() => receiver.spans().some((s) => s.kind === 2 && s.attributes['http.route'] === '/work/:id'), 15_000, 'server span');
+      const server = receiver.spans().find((s) => s.kind === 2 && s.attributes['http.route'] === '/work/:id')!;
+      await new Promise((r) => setTimeout(r, 200));
+      const lines = jsonLines(app.stdout());
+      expect(lines.find((l) => l.message === 'working')).toMatchObject({ trace_id: server.traceId, tenant_id: 'esm' });
+      expect(lines.find((l) => l.message === 'own logger line')).toMatchObject({ trace_id: server.traceId });
+      expect(app.stderr()).not.toMatch(/error/i);
+    } finally {
+      await app.stop();
+      await receiver.close();
+    }
+  });
+});
