@@ -1,6 +1,6 @@
 /**
- * PostgreSQL client: query rate and duration by operation (with exemplars),
- * and connection-pool usage per pool, from the agent's pg metrics.
+ * PostgreSQL client: query rate and duration by operation and connection-pool
+ * usage per pool from the agent's pg metrics; span-metrics latency with exemplars.
  */
 import {
   EMPTY_WHILE_HEALTHY,
@@ -62,16 +62,32 @@ export const postgresqlClient: DashboardSpec = {
       .withPanel(
         timeseriesPanel({
           title: 'Query duration p50 / p95 / p99 by operation',
-          description: 'Database operation duration percentiles by operation, with exemplars: click a dot to open the trace with that query in Jaeger. Dashed lines: SlowDatabaseQueries thresholds on p95 (100ms warning, 500ms critical).',
+          description: 'Database operation duration percentiles by operation (the agent\'s db.client.operation.duration; SlowDatabaseQueries evaluates its p95). Dashed lines: SlowDatabaseQueries thresholds (100ms warning, 500ms critical).',
           unit: 's',
           width: 24,
           height: 10,
           queries: [
-            { expr: quantile(0.5), legend: 'p50 {{service_name}} {{db_operation_name}}', exemplar: true },
-            { expr: quantile(0.95), legend: 'p95 {{service_name}} {{db_operation_name}}', exemplar: true },
-            { expr: quantile(0.99), legend: 'p99 {{service_name}} {{db_operation_name}}', exemplar: true },
+            { expr: quantile(0.5), legend: 'p50 {{service_name}} {{db_operation_name}}' },
+            { expr: quantile(0.95), legend: 'p95 {{service_name}} {{db_operation_name}}' },
+            { expr: quantile(0.99), legend: 'p99 {{service_name}} {{db_operation_name}}' },
           ],
           thresholds: { warning: 0.1, critical: 0.5 },
+        }),
+      )
+      .withPanel(
+        timeseriesPanel({
+          title: 'PostgreSQL span p95 by span name (with exemplars)',
+          description: 'p95 duration of the PostgreSQL client spans from the collector\'s span metrics, with exemplars: click a dot to open the trace with that query in Jaeger. (The agent\'s db histogram carries no exemplars: the OpenTelemetry JS SDK does not record them.)',
+          unit: 'ms',
+          width: 24,
+          queries: [
+            {
+              expr: 'histogram_quantile(0.95, sum by (le, service_name, span_name) (rate(traces_span_metrics_duration_milliseconds_bucket{service_name=~"$service", span_kind="SPAN_KIND_CLIENT", db_system_name="postgresql"}[$__rate_interval])))',
+              legend: '{{service_name}} {{span_name}}',
+              exemplar: true,
+            },
+          ],
+          thresholds: { warning: 100, critical: 500 },
         }),
       )
       .withRow(row('Connection pools'))

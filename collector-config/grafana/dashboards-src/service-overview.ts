@@ -1,7 +1,7 @@
 /**
  * Service overview: RED per route from the agent's http.server.request.duration
- * histogram, with exemplars (trace ids) on the latency panels, plus the span
- * metrics Jaeger's Monitor tab reads.
+ * histogram and the collector's span metrics (what Jaeger's Monitor tab
+ * reads), which carry exemplars (trace ids) for the latency percentiles.
  */
 import { baseDashboard, datasourceVariable, labelVariable, row, statPanel, timeseriesPanel, type DashboardSpec } from './common';
 
@@ -18,6 +18,11 @@ function errorRatio(by: string): string {
   );
 }
 
+/** Server-span duration quantile by route from the span_metrics connector (milliseconds; carries exemplars). */
+function spanQuantile(q: number): string {
+  return `histogram_quantile(${q}, sum by (le, service_name, http_route) (rate(traces_span_metrics_duration_milliseconds_bucket{service_name=~"$service", http_route=~"$route", span_kind="SPAN_KIND_SERVER"}[$__rate_interval])))`;
+}
+
 function quantile(q: number, by: string): string {
   return `histogram_quantile(${q}, sum by (le${by ? `, ${by}` : ''}) (rate(${http}_bucket{${sel}}[$__rate_interval])))`;
 }
@@ -28,7 +33,7 @@ export const serviceOverview: DashboardSpec = {
     baseDashboard(
       'otel-companion-service-overview',
       'Service overview',
-      'RED (rate, errors, duration) per service and route, from the otel-companion agent\'s HTTP server metrics. Click an exemplar on a latency panel to open its trace in Jaeger.',
+      'RED (rate, errors, duration) per service and route, from the otel-companion agent\'s HTTP server metrics and the collector\'s span metrics. Click an exemplar on the percentile panel to open its trace in Jaeger.',
     )
       .withVariable(datasourceVariable())
       .withVariable(labelVariable('service', 'Service', `${http}_count`, 'service_name'))
@@ -94,17 +99,18 @@ export const serviceOverview: DashboardSpec = {
       )
       .withPanel(
         timeseriesPanel({
-          title: 'Latency p50 / p95 / p99 by route',
-          description: 'Request duration percentiles by route, with exemplars: each dot is a real request; click it to open its trace in Jaeger. Dashed lines: HighLatencyP95 thresholds.',
-          unit: 's',
+          title: 'Latency p50 / p95 / p99 by route (with exemplars)',
+          description:
+            'Server span duration percentiles by route, from the collector\'s span metrics, with exemplars: each dot is a real request; click it to open its trace in Jaeger. (The agent\'s HTTP histogram carries no exemplars: the OpenTelemetry JS SDK does not record them.) Dashed lines: HighLatencyP95 thresholds.',
+          unit: 'ms',
           width: 24,
           height: 10,
           queries: [
-            { expr: quantile(0.5, 'service_name, http_route'), legend: 'p50 {{service_name}} {{http_route}}', exemplar: true },
-            { expr: quantile(0.95, 'service_name, http_route'), legend: 'p95 {{service_name}} {{http_route}}', exemplar: true },
-            { expr: quantile(0.99, 'service_name, http_route'), legend: 'p99 {{service_name}} {{http_route}}', exemplar: true },
+            { expr: spanQuantile(0.5), legend: 'p50 {{service_name}} {{http_route}}', exemplar: true },
+            { expr: spanQuantile(0.95), legend: 'p95 {{service_name}} {{http_route}}', exemplar: true },
+            { expr: spanQuantile(0.99), legend: 'p99 {{service_name}} {{http_route}}', exemplar: true },
           ],
-          thresholds: { warning: 0.5, critical: 2 },
+          thresholds: { warning: 500, critical: 2000 },
         }),
       )
       .withPanel(
@@ -122,16 +128,11 @@ export const serviceOverview: DashboardSpec = {
       )
       .withPanel(
         timeseriesPanel({
-          title: 'Server span p95 by operation (span metrics)',
-          description: 'p95 duration of server spans from the span_metrics connector (milliseconds histogram), as Jaeger\'s Monitor tab shows it.',
-          unit: 'ms',
-          queries: [
-            {
-              expr: 'histogram_quantile(0.95, sum by (le, service_name, span_name) (rate(traces_span_metrics_duration_milliseconds_bucket{service_name=~"$service", span_kind="SPAN_KIND_SERVER"}[$__rate_interval])))',
-              legend: '{{service_name}} {{span_name}}',
-              exemplar: true,
-            },
-          ],
+          title: 'Latency p95 by route (HTTP server metric)',
+          description: 'p95 of the agent\'s http.server.request.duration by route: the series the HighLatencyP95 alert evaluates (per service). Dashed lines: its thresholds (500ms warning, 2s critical).',
+          unit: 's',
+          queries: [{ expr: quantile(0.95, 'service_name, http_route'), legend: '{{service_name}} {{http_route}}' }],
+          thresholds: { warning: 0.5, critical: 2 },
         }),
       )
       .build(),
