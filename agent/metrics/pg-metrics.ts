@@ -112,14 +112,35 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
   }
 
   private patchPg(exports: unknown): unknown {
-    const proto = (exports as { Client?: { prototype?: { query?: unknown } } })?.Client?.prototype;
-    if (proto && typeof proto.query === 'function') this._wrap(proto as { query: (...a: unknown[]) => unknown }, 'query', (original) => this.wrapQuery(original));
+    const proto = (exports as { Client?: { prototype?: QueryOwner } })?.Client?.prototype;
+    if (!proto || typeof proto.query !== 'function') return exports;
+    // @opentelemetry/instrumentation-pg wraps the same method from its own hook on 'pg', which runs
+    // after this one, and InstrumentationBase._wrap first unwraps any shimmer wrapper it finds.
+    // So this wrapper goes on once the current require() has returned (no query can start before:
+    // a client must connect first, which is asynchronous), outside the contrib one, and without
+    // shimmer's markers, so that no later _wrap strips it.
+    queueMicrotask(() => {
+      try {
+        const current = proto.query as QueryOwner['query'] & { [OURS]?: unknown };
+        if (!this.isEnabled() || typeof current !== 'function' || current[OURS]) return;
+        const wrapped = this.wrapQuery(current);
+        Object.defineProperty(wrapped, OURS, { value: current });
+        const enumerable = Object.prototype.propertyIsEnumerable.call(proto, 'query');
+        Object.defineProperty(proto, 'query', { value: wrapped, writable: true, configurable: true, enumerable });
+      } catch (err) {
+        agentLog.debug('pg query durations not set up:', (err as Error).message);
+      }
+    });
     return exports;
   }
 
   private unpatchPg(exports: unknown): void {
-    const proto = (exports as { Client?: { prototype?: { query?: unknown } } })?.Client?.prototype;
-    if (proto) this._unwrap(proto as { query: unknown }, 'query');
+    const proto = (exports as { Client?: { prototype?: QueryOwner } })?.Client?.prototype;
+    const original = (proto?.query as { [OURS]?: QueryOwner['query'] } | undefined)?.[OURS];
+    if (proto && original) {
+      const enumerable = Object.prototype.propertyIsEnumerable.call(proto, 'query');
+      Object.defineProperty(proto, 'query', { value: original, writable: true, configurable: true, enumerable });
+    }
   }
 
   private wrapQuery(original: (...args: unknown[]) => unknown) {
@@ -179,6 +200,11 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
 }
 
 const TRACKED = Symbol.for('otel-companion.pg-pool.tracked');
+const OURS = Symbol.for('otel-companion.pg-query.metrics');
+
+interface QueryOwner {
+  query: (...args: unknown[]) => unknown;
+}
 
 interface PgClientLike {
   database?: unknown;

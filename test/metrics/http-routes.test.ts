@@ -45,7 +45,8 @@ describe.each(variants)('http.server.request.duration per route: $name', ({ scri
     await hit('/no/such/route', 2);
     await hit('/users/7', 2);
     await hit('/outbound'); // also one more /hello/:name, from the app itself
-    await receiver.waitFor(() => countWhere(receiver, D, { [ATTR_HTTP_ROUTE]: '/outbound' }) === 1, 15_000, 'the /outbound point');
+    await receiver.waitFor(() => countWhere(receiver, D, { [ATTR_HTTP_ROUTE]: '/outbound' }) === 1
+      && countWhere(receiver, 'db.client.operation.duration', { 'db.operation.name': 'SELECT' }) === 2, 15_000, 'the /outbound and query points');
   });
 
   afterAll(async () => {
@@ -79,6 +80,13 @@ describe.each(variants)('http.server.request.duration per route: $name', ({ scri
   it('uses the web-latency buckets (seconds) for server and client durations', () => {
     expect(explicitBounds(receiver, D)).toEqual([...DEFAULT_HTTP_DURATION_BUCKETS]);
     expect(explicitBounds(receiver, METRIC_HTTP_CLIENT_REQUEST_DURATION)).toEqual([...DEFAULT_HTTP_DURATION_BUCKETS]);
+  });
+
+  it('records the pg queries behind /users/:id with operation and pool name', () => {
+    const u = new URL(getPgUrl());
+    expect(countWhere(receiver, 'db.client.operation.duration', {
+      'db.operation.name': 'SELECT', 'db.client.connection.pool.name': `${u.hostname}:${u.port}/${u.pathname.slice(1)}`,
+    })).toBe(2);
   });
 
   it('records the outbound call as http.client.request.duration', () => {
