@@ -1,0 +1,669 @@
+/**
+ * The native stack: the collector, Jaeger, Prometheus and Alertmanager (plus
+ * the alert-webhook receiver) from real binaries on loopback, with no Docker,
+ * run from docker-compose.yml's own config files and command lines.
+ *
+ * How it mirrors compose (docs/stack.md):
+ *  - it reads each service's `command`, bind mounts, named volumes, ports and
+ *    healthcheck from docker-compose.yml;
+ *  - it copies each bind-mounted config file or folder under the run folder,
+ *    rewriting only host names, ports and container paths
+ *    (`jaeger:4317` -> `127.0.0.1:24317`, `0.0.0.0:9090` -> `127.0.0.1:9090`,
+ *    `/etc/otelcol/...` -> `<run>/collector/etc/otelcol/...`); every
+ *    substitution is recorded in the plan, so a test can prove nothing else changed;
+ *  - it waits for the same health endpoints as the compose healthchecks,
+ *    starts services in depends_on order and stops them in reverse.
+ *
+ * Test mode (what test/stack/e2e.test.ts uses) differs on purpose and only in
+ * this: Jaeger's in-memory storage instead of Badger, free ports instead of the
+ * compose ports, a fresh run folder, and optional shorter `for:`, evaluation,
+ * scrape and Alertmanager grouping intervals (the real ones are proven by
+ * promtool and amtool tests).
+ *
+ *   node scripts/stack/native.mts          # npm run stack:native
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parse, parseDocument, stringify } from 'yaml';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const composeFile = join(repoRoot, 'docker-compose.yml');
+export const stackBinDir = join(repoRoot, '.stack/bin');
+
+/** The compose services the native stack runs, and the program behind each image. */
+export const NATIVE_SERVICES = ['alert-webhook', 'alertmanager', 'prometheus', 'jaeger', 'collector'] as const;
+export type NativeService = (typeof NATIVE_SERVICES)[number];
+
+const PROVISION_HINT = 'run `bash scripts/stack/provision.sh` (apt prometheus prometheus-alertmanager, ocb collector and Jaeger builds)';
+
+/** The image's entrypoint, natively. `null`: the compose command starts with the program itself. */
+const ENTRYPOINTS: Record<NativeService, string | null> = {
+  collector: join(stackBinDir, 'otelcol-companion'),
+  jaeger: join(stackBinDir, 'jaeger'),
+  prometheus: 'prometheus',
+  alertmanager: 'prometheus-alertmanager',
+  'alert-webhook': null,
+};
+
+export interface TimingOverrides {
+  /** Replaces every rule's `for:` (e.g. '5s'). */
+  ruleFor?: string;
+  /** Prometheus global evaluation_interval. */
+  evaluationInterval?: string;
+  /** Prometheus global scrape_interval. */
+  scrapeInterval?: string;
+  /** Alertmanager group_wait on every route (e.g. '1s'). */
+  groupWait?: string;
+  /** Alertmanager group_interval on every route. */
+  groupInterval?: string;
+}
+
+export interface NativeStackOptions {
+  /** 'compose' (default): the ports compose publishes; 'free': any free loopback ports. */
+  ports?: 'compose' | 'free';
+  /** Jaeger trace storage: 'badger' as in compose (default) or 'memory'. */
+  jaegerStorage?: 'badger' | 'memory';
+  /** Where configs, data and logs go. Default .stack/run (kept across runs, like compose volumes). */
+  runDir?: string;
+  /** Send Alertmanager's webhooks to this base URL (e.g. a test's receiver) instead of starting alert-webhook. */
+  alertWebhookUrl?: string;
+  /** Shorter intervals for tests; never used by `npm run stack:native`. */
+  timing?: TimingOverrides;
+  /** Variables for compose interpolation (${VAR:-default}); default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Progress lines; default silent. */
+  log?: (line: string) => void;
+  /** Max wait for all health checks. Default 120 s. */
+  healthTimeoutMs?: number;
+}
+
+/** One substitution made in a copied config file or an argument. */
+export interface Rewrite {
+  from: string;
+  to: string;
+  kind: 'host-port' | 'listen-address' | 'path' | 'timing';
+}
+
+export interface MountPlan {
+  /** Path in the repository, as compose mounts it. */
+  source: string;
+  /** Path inside the container. */
+  target: string;
+  /** The rewritten copy the native process reads. */
+  copy: string;
+}
+
+export interface ServicePlan {
+  name: NativeService;
+  program: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  mounts: MountPlan[];
+  /** Named volume -> host folder. */
+  volumes: Record<string, string>;
+  /** Container port -> native loopback port. */
+  ports: Record<number, number>;
+  healthUrl: string;
+  dependsOn: NativeService[];
+  /** Every substitution in this service's files and args. */
+  rewrites: Rewrite[];
+}
+
+export interface NativePlan {
+  runDir: string;
+  services: ServicePlan[];
+  urls: StackUrls;
+}
+
+export interface StackUrls {
+  otlpGrpc: string;
+  otlpHttp: string;
+  collectorMetrics: string;
+  collectorPrometheusExporter: string;
+  collectorHealth: string;
+  jaeger: string;
+  prometheus: string;
+  alertmanager: string;
+  alertWebhook: string;
+}
+
+export interface RunningStack {
+  urls: StackUrls;
+  plan: NativePlan;
+  stop(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------
+// docker-compose.yml
+
+interface ComposeService {
+  image?: string;
+  command?: string[] | string;
+  environment?: Record<string, string> | string[];
+  volumes?: string[];
+  ports?: string[];
+  expose?: (string | number)[];
+  healthcheck?: { test?: string[] | string };
+  depends_on?: Record<string, { condition?: string }> | string[];
+}
+
+export interface ComposeFile {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+export function readCompose(path = composeFile): ComposeFile {
+  // merge: the file uses a YAML merge key (<<: *probe) for healthcheck timings.
+  const doc = parse(readFileSync(path, 'utf8'), { merge: true }) as ComposeFile;
+  if (!doc?.services) throw new Error(`${path}: no services`);
+  return doc;
+}
+
+/**
+ * Compose variable interpolation: ${VAR}, ${VAR:-default}, ${VAR-default},
+ * ${VAR:?message}, ${VAR?message}, and $$ for a literal $.
+ */
+export function interpolate(value: string, env: Record<string, string | undefined>, where: string): string {
+  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g, (match, name, op, arg) => {
+    if (match === '$$') return '$';
+    const raw = env[name];
+    const unsetOrEmpty = raw === undefined || raw === '';
+    if (op === ':-') return unsetOrEmpty ? arg : raw;
+    if (op === '-') return raw === undefined ? arg : raw;
+    if (op === ':?' && unsetOrEmpty) throw new Error(`${where}: ${name} is required: ${arg}`);
+    if (op === '?' && raw === undefined) throw new Error(`${where}: ${name} is required: ${arg}`);
+    return raw ?? '';
+  });
+}
+
+interface PortMapping {
+  hostIp?: string;
+  hostPort?: number;
+  containerPort: number;
+}
+
+/** "127.0.0.1:8080:80", "8080:80", "80" (short syntax; what this repo uses). */
+export function parsePort(spec: string, where: string): PortMapping {
+  const parts = spec.split('/')[0].split(':');
+  const num = (s: string) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${where}: bad port ${JSON.stringify(spec)}`);
+    return n;
+  };
+  if (parts.length === 3) return { hostIp: parts[0], hostPort: num(parts[1]), containerPort: num(parts[2]) };
+  if (parts.length === 2) return { hostPort: num(parts[0]), containerPort: num(parts[1]) };
+  if (parts.length === 1) return { containerPort: num(parts[0]) };
+  throw new Error(`${where}: bad port ${JSON.stringify(spec)}`);
+}
+
+export interface VolumeMount {
+  kind: 'bind' | 'named';
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export function parseVolume(spec: string, where: string): VolumeMount {
+  const [source, target, mode] = spec.split(':');
+  if (!source || !target?.startsWith('/')) throw new Error(`${where}: bad volume ${JSON.stringify(spec)}`);
+  const bind = source.startsWith('.') || source.startsWith('/');
+  return { kind: bind ? 'bind' : 'named', source, target, readOnly: mode === 'ro' };
+}
+
+function asList(value: string[] | string | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value.map(String) : value.split(/\s+/).filter(Boolean);
+}
+
+function dependsOnList(svc: ComposeService): string[] {
+  if (!svc.depends_on) return [];
+  return Array.isArray(svc.depends_on) ? svc.depends_on : Object.keys(svc.depends_on);
+}
+
+// ---------------------------------------------------------------------------
+// Planning: pure, no processes. compose.test.ts checks the plan.
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Ports a service listens on inside its container: published ones plus `expose`. */
+function containerPorts(name: string, svc: ComposeService): { port: number; hostPort?: number }[] {
+  const published = (svc.ports ?? []).map((p) => parsePort(String(p), `services.${name}.ports`));
+  const exposed = (svc.expose ?? []).map((p) => ({ containerPort: parsePort(String(p), `services.${name}.expose`).containerPort }));
+  const seen = new Map<number, number | undefined>();
+  for (const p of [...published, ...exposed]) if (!seen.has(p.containerPort)) seen.set(p.containerPort, 'hostPort' in p ? p.hostPort : undefined);
+  return [...seen].map(([port, hostPort]) => ({ port, hostPort }));
+}
+
+/**
+ * Unpublished container ports get this offset natively ("compose" port mode):
+ * Jaeger's OTLP 4317 must not collide with the collector's published 4317.
+ */
+const UNPUBLISHED_PORT_OFFSET = 20000;
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Applies `rules` to `text`, recording each distinct substitution. */
+function applyRewrites(text: string, rules: { re: RegExp; to: string; kind: Rewrite['kind'] }[], log: Rewrite[]): string {
+  let out = text;
+  for (const rule of rules) {
+    // `to` is literal (no $1): lookbehinds keep the context out of the match.
+    out = out.replace(rule.re, (match) => {
+      if (!log.some((r) => r.from === match && r.to === rule.to)) log.push({ from: match, to: rule.to, kind: rule.kind });
+      return rule.to;
+    });
+  }
+  return out;
+}
+
+const TEXT_FILE = /\.(ya?ml|json|tmpl|txt|conf|ini)$/i;
+
+function copyTree(source: string, dest: string, transform: (text: string, file: string) => string): void {
+  const stat = statSync(source);
+  if (stat.isDirectory()) {
+    mkdirSync(dest, { recursive: true });
+    for (const entry of readdirSync(source)) copyTree(join(source, entry), join(dest, entry), transform);
+    return;
+  }
+  mkdirSync(dirname(dest), { recursive: true });
+  if (TEXT_FILE.test(source)) writeFileSync(dest, transform(readFileSync(source, 'utf8'), source));
+  else copyFileSync(source, dest);
+}
+
+/** Builds the plan and writes the rewritten config copies (no processes started). */
+export async function planNativeStack(options: NativeStackOptions = {}): Promise<NativePlan> {
+  const env = options.env ?? process.env;
+  const compose = readCompose();
+  const runDir = resolve(options.runDir ?? join(repoRoot, '.stack/run'));
+  const startWebhook = !options.alertWebhookUrl;
+  const services = NATIVE_SERVICES.filter((s) => startWebhook || s !== 'alert-webhook');
+
+  for (const name of services) if (!compose.services[name]) throw new Error(`${composeFile}: service ${name} is missing`);
+
+  // Native port of every (service, container port).
+  const portMap = new Map<string, Map<number, number>>();
+  const hostPortOwner = new Map<number, [string, number]>();
+  const used = new Set<number>();
+  for (const name of services) {
+    const map = new Map<number, number>();
+    for (const { port, hostPort } of containerPorts(name, compose.services[name])) {
+      let native: number;
+      if (options.ports === 'free') native = await freePort();
+      else native = hostPort ?? port + UNPUBLISHED_PORT_OFFSET;
+      if (used.has(native)) throw new Error(`native port ${native} planned twice (services.${name}, container port ${port})`);
+      used.add(native);
+      map.set(port, native);
+      if (hostPort) hostPortOwner.set(hostPort, [name, port]);
+    }
+    portMap.set(name, map);
+  }
+  let webhookHostPort: string | undefined;
+  if (options.alertWebhookUrl) {
+    const url = new URL(options.alertWebhookUrl);
+    webhookHostPort = `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
+  }
+
+  // Rules shared by every file: other services' host:port, host-side localhost URLs.
+  const sharedRules: { re: RegExp; to: string; kind: Rewrite['kind'] }[] = [];
+  for (const [name, map] of portMap) {
+    for (const [port, native] of map) {
+      sharedRules.push({ re: new RegExp(`(?<![\\w.-])${escapeRe(name)}:${port}(?!\\d)`, 'g'), to: `127.0.0.1:${native}`, kind: 'host-port' });
+    }
+  }
+  if (webhookHostPort) {
+    for (const { port } of containerPorts('alert-webhook', compose.services['alert-webhook'] ?? {})) {
+      sharedRules.push({ re: new RegExp(`(?<![\\w.-])alert-webhook:${port}(?!\\d)`, 'g'), to: webhookHostPort, kind: 'host-port' });
+    }
+  }
+  for (const [hostPort, [name, port]] of hostPortOwner) {
+    const native = portMap.get(name)!.get(port)!;
+    sharedRules.push({ re: new RegExp(`(?<![\\w.-])localhost:${hostPort}(?!\\d)`, 'g'), to: `127.0.0.1:${native}`, kind: 'host-port' });
+  }
+
+  const plans: ServicePlan[] = [];
+  for (const name of services) {
+    const svc = compose.services[name];
+    const where = `services.${name}`;
+    const serviceDir = join(runDir, name);
+    const ports = portMap.get(name)!;
+    const rewrites: Rewrite[] = [];
+
+    // Own listen addresses: 0.0.0.0:P, and `host: 0.0.0.0` / `port: P` pairs (collector/Jaeger telemetry).
+    const ownRules: { re: RegExp; to: string; kind: Rewrite['kind'] }[] = [];
+    for (const [port, native] of ports) {
+      ownRules.push({ re: new RegExp(`(?<![\\w.])0\\.0\\.0\\.0:${port}(?!\\d)`, 'g'), to: `127.0.0.1:${native}`, kind: 'listen-address' });
+      ownRules.push({ re: new RegExp(`(?<=\\bport:\\s*)${port}(?!\\d)`, 'g'), to: String(native), kind: 'listen-address' });
+    }
+    ownRules.push({ re: /(?<=\bhost:\s*)0\.0\.0\.0(?![\d.])/g, to: '127.0.0.1', kind: 'listen-address' });
+
+    // Container paths -> host paths: bind mounts become rewritten copies, named volumes folders.
+    const mounts: MountPlan[] = [];
+    const volumes: Record<string, string> = {};
+    const pathRules: { re: RegExp; to: string; kind: Rewrite['kind'] }[] = [];
+    const specs = (svc.volumes ?? []).map((v) => parseVolume(String(v), `${where}.volumes`));
+    for (const spec of specs) {
+      if (spec.kind === 'named') {
+        if (!compose.volumes || !(spec.source in compose.volumes)) throw new Error(`${where}.volumes: named volume ${spec.source} is not declared under top-level volumes`);
+        volumes[spec.source] = join(runDir, 'volumes', spec.source);
+        continue;
+      }
+      const source = resolve(repoRoot, spec.source);
+      if (!existsSync(source)) throw new Error(`${where}.volumes: ${spec.source} does not exist (mounted at ${spec.target})`);
+      mounts.push({ source, target: spec.target, copy: join(serviceDir, spec.target) });
+    }
+    // Longest container path first, so /etc/x/y wins over /etc/x.
+    const pathTargets: [string, string][] = [
+      ...mounts.map((m): [string, string] => [m.target, m.copy]),
+      ...specs.filter((s) => s.kind === 'named').map((s): [string, string] => [s.target, volumes[s.source]]),
+    ].sort((a, b) => b[0].length - a[0].length);
+    for (const [target, host] of pathTargets) {
+      pathRules.push({ re: new RegExp(`(?<![\\w.-])${escapeRe(target)}(?=/|$|[\\s"',\\]])`, 'gm'), to: host, kind: 'path' });
+    }
+
+    const rules = [...sharedRules, ...ownRules, ...pathRules];
+    for (const mount of mounts) copyTree(mount.source, mount.copy, (text) => applyRewrites(text, rules, rewrites));
+    for (const dir of Object.values(volumes)) mkdirSync(dir, { recursive: true });
+
+    // Command line.
+    let command = asList(svc.command).map((arg) => interpolate(arg, env, `${where}.command`));
+    if (name === 'jaeger' && options.jaegerStorage === 'memory') {
+      const badger = command.findIndex((a) => a.endsWith('/storage-badger.yaml'));
+      if (badger < 0) throw new Error(`${where}.command: no storage-badger.yaml to swap for storage-memory.yaml`);
+      command[badger] = command[badger].replace(/storage-badger\.yaml$/, 'storage-memory.yaml');
+    }
+    command = command.map((arg) => applyRewrites(arg, rules, rewrites));
+    let program = ENTRYPOINTS[name];
+    if (program === null) {
+      program = command.shift()!;
+      if (program === 'node') program = process.execPath;
+    }
+
+    const envList = svc.environment ?? {};
+    const serviceEnv: Record<string, string> = {};
+    const entries = Array.isArray(envList) ? envList.map((e) => e.split(/=(.*)/s, 2) as [string, string]) : Object.entries(envList);
+    for (const [key, value] of entries) serviceEnv[key] = applyRewrites(interpolate(String(value ?? ''), env, `${where}.environment.${key}`), rules, rewrites);
+
+    // Health: the URL of the compose healthcheck, on the native port.
+    const test = asList(svc.healthcheck?.test).join(' ');
+    const health = /http:\/\/(?:127\.0\.0\.1|localhost):(\d+)(\/[^\s'")]*)?/.exec(test);
+    if (!health) throw new Error(`${where}.healthcheck: no http://127.0.0.1:<port>/... URL to probe natively`);
+    const healthPort = ports.get(Number(health[1]));
+    if (!healthPort) throw new Error(`${where}.healthcheck: port ${health[1]} is neither published nor in expose`);
+
+    plans.push({
+      name,
+      program,
+      args: command,
+      cwd: serviceDir,
+      env: serviceEnv,
+      mounts,
+      volumes,
+      ports: Object.fromEntries(ports),
+      healthUrl: `http://127.0.0.1:${healthPort}${health[2] ?? '/'}`,
+      dependsOn: dependsOnList(svc).filter((d): d is NativeService => (services as readonly string[]).includes(d)),
+      rewrites,
+    });
+  }
+
+  if (options.timing) applyTimingOverrides(plans, options.timing);
+
+  const port = (svc: NativeService, p: number) => {
+    const native = portMap.get(svc)?.get(p);
+    if (!native) throw new Error(`docker-compose.yml: ${svc} has no port ${p}`);
+    return native;
+  };
+  const urls: StackUrls = {
+    otlpGrpc: `http://127.0.0.1:${port('collector', 4317)}`,
+    otlpHttp: `http://127.0.0.1:${port('collector', 4318)}`,
+    collectorMetrics: `http://127.0.0.1:${port('collector', 8888)}/metrics`,
+    collectorPrometheusExporter: `http://127.0.0.1:${port('collector', 8889)}/metrics`,
+    collectorHealth: `http://127.0.0.1:${port('collector', 13133)}/`,
+    jaeger: `http://127.0.0.1:${port('jaeger', 16686)}`,
+    prometheus: `http://127.0.0.1:${port('prometheus', 9090)}`,
+    alertmanager: `http://127.0.0.1:${port('alertmanager', 9093)}`,
+    alertWebhook: options.alertWebhookUrl ?? `http://127.0.0.1:${port('alert-webhook', 9095)}`,
+  };
+  return { runDir, services: topoSort(plans), urls };
+}
+
+/** Test-only: shorter `for:`, evaluation/scrape intervals and Alertmanager grouping, in the copies. */
+function applyTimingOverrides(plans: ServicePlan[], timing: TimingOverrides): void {
+  const prometheus = plans.find((p) => p.name === 'prometheus');
+  const configArg = prometheus?.args.find((a) => a.startsWith('--config.file='));
+  if (prometheus && configArg) {
+    const configPath = configArg.slice('--config.file='.length);
+    const doc = parseDocument(readFileSync(configPath, 'utf8'));
+    if (timing.evaluationInterval) doc.setIn(['global', 'evaluation_interval'], timing.evaluationInterval);
+    if (timing.scrapeInterval) doc.setIn(['global', 'scrape_interval'], timing.scrapeInterval);
+    writeFileSync(configPath, doc.toString());
+    if (timing.ruleFor) {
+      const config = doc.toJS() as { rule_files?: string[] };
+      for (const pattern of config.rule_files ?? []) {
+        const dir = join(dirname(configPath), dirname(pattern));
+        const re = new RegExp(`^${escapeRe(pattern.split('/').pop()!).replace(/\\\*/g, '.*')}$`);
+        for (const file of readdirSync(dir).filter((f) => re.test(f))) {
+          const path = join(dir, file);
+          const rules = parse(readFileSync(path, 'utf8')) as { groups?: { rules?: { for?: string; keep_firing_for?: string }[] }[] };
+          for (const group of rules.groups ?? []) for (const rule of group.rules ?? []) {
+            if (rule.for !== undefined) {
+              prometheus.rewrites.push({ from: `for: ${rule.for}`, to: `for: ${timing.ruleFor}`, kind: 'timing' });
+              rule.for = timing.ruleFor;
+            }
+          }
+          writeFileSync(path, stringify(rules));
+        }
+      }
+    }
+  }
+  const alertmanager = plans.find((p) => p.name === 'alertmanager');
+  const amArg = alertmanager?.args.find((a) => a.startsWith('--config.file='));
+  if (alertmanager && amArg && (timing.groupWait || timing.groupInterval)) {
+    const path = amArg.slice('--config.file='.length);
+    const config = parse(readFileSync(path, 'utf8')) as { route?: Route };
+    const visit = (route: Route | undefined) => {
+      if (!route) return;
+      if (timing.groupWait) route.group_wait = timing.groupWait;
+      if (timing.groupInterval) route.group_interval = timing.groupInterval;
+      for (const child of route.routes ?? []) visit(child);
+    };
+    visit(config.route);
+    writeFileSync(path, stringify(config));
+    alertmanager.rewrites.push({ from: 'group_wait/group_interval', to: `${timing.groupWait ?? '-'}/${timing.groupInterval ?? '-'}`, kind: 'timing' });
+  }
+}
+
+interface Route {
+  group_wait?: string;
+  group_interval?: string;
+  routes?: Route[];
+}
+
+function topoSort(plans: ServicePlan[]): ServicePlan[] {
+  const byName = new Map(plans.map((p) => [p.name, p]));
+  const out: ServicePlan[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (plan: ServicePlan, path: string[]) => {
+    if (state.get(plan.name) === 'done') return;
+    if (state.get(plan.name) === 'visiting') throw new Error(`docker-compose.yml: depends_on cycle ${[...path, plan.name].join(' -> ')}`);
+    state.set(plan.name, 'visiting');
+    for (const dep of plan.dependsOn) {
+      const depPlan = byName.get(dep);
+      if (depPlan) visit(depPlan, [...path, plan.name]);
+    }
+    state.set(plan.name, 'done');
+    out.push(plan);
+  };
+  for (const plan of plans) visit(plan, []);
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Running
+
+function resolveProgram(program: string): string {
+  if (program.includes('/')) {
+    if (!existsSync(program)) throw new Error(`${relative(repoRoot, program)} is missing: ${PROVISION_HINT}`);
+    return program;
+  }
+  const found = spawnSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' }).stdout.trim();
+  if (!found) throw new Error(`${program} is not on PATH: ${PROVISION_HINT}`);
+  return found;
+}
+
+async function waitHealthy(url: string, child: ChildProcess, name: string, logFile: string, deadline: number): Promise<void> {
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was healthy; log: ${logFile}\n${tail(logFile)}`);
+    }
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+      lastError = `HTTP ${res.status}`;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${name} not healthy at ${url} in time (${lastError}); log: ${logFile}\n${tail(logFile)}`);
+}
+
+function tail(file: string, lines = 30): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Starts the stack; resolves once every service passes its health check. */
+export async function start(options: NativeStackOptions = {}): Promise<RunningStack> {
+  const log = options.log ?? (() => {});
+  const plan = await planNativeStack(options);
+  const logDir = join(plan.runDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const programs = new Map(plan.services.map((s) => [s.name, resolveProgram(s.program)]));
+
+  const running: { name: string; child: ChildProcess }[] = [];
+  const stop = async () => {
+    for (const { name, child } of [...running].reverse()) {
+      await stopChild(child);
+      log(`stopped ${name}`);
+    }
+    running.length = 0;
+  };
+
+  const deadline = Date.now() + (options.healthTimeoutMs ?? 120_000);
+  try {
+    for (const svc of plan.services) {
+      const logFile = join(logDir, `${svc.name}.log`);
+      const fd = openSync(logFile, 'a');
+      mkdirSync(svc.cwd, { recursive: true });
+      const child = spawn(programs.get(svc.name)!, svc.args, {
+        cwd: svc.cwd,
+        env: { ...process.env, ...svc.env },
+        stdio: ['ignore', fd, fd],
+      });
+      closeSync(fd);
+      running.push({ name: svc.name, child });
+      log(`started ${svc.name} (pid ${child.pid}); waiting for ${svc.healthUrl}`);
+      await waitHealthy(svc.healthUrl, child, svc.name, logFile, deadline);
+      log(`${svc.name} healthy`);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { urls: plan.urls, plan, stop };
+}
+
+/** A fresh run folder under .stack/ for a test run, removed by the caller. */
+export function makeTestRunDir(): string {
+  mkdirSync(join(repoRoot, '.stack'), { recursive: true });
+  return mkdtempSync(join(repoRoot, '.stack/run-test-'));
+}
+
+export function removeRunDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------
+// CLI: npm run stack:native
+
+async function main(): Promise<void> {
+  const stack = await start({ log: (line) => console.log(`[stack] ${line}`) });
+  const u = stack.urls;
+  console.log(
+    [
+      '',
+      'Native stack is up (same configs as docker-compose.yml; Ctrl-C stops it):',
+      `  OTLP              ${u.otlpGrpc} (gRPC)  ${u.otlpHttp} (HTTP)`,
+      `  Jaeger UI/API     ${u.jaeger}   (API only: the Go-module build has no UI assets)`,
+      `  Prometheus        ${u.prometheus}`,
+      `  Alertmanager      ${u.alertmanager}`,
+      `  Alert webhook     ${u.alertWebhook}/alerts`,
+      `  Collector metrics ${u.collectorMetrics}`,
+      `  Configs, data and logs: ${relative(process.cwd(), stack.plan.runDir) || '.'}`,
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[stack] ${signal}: stopping`);
+    stack.stop().then(
+      () => process.exit(0),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((err) => {
+    console.error(`[stack] ${(err as Error).message}`);
+    process.exit(1);
+  });
+}
