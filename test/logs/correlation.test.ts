@@ -47,6 +47,9 @@ describe('logs under the preload agent', () => {
       tenant_id: 'acme', user_id: 'u-7', request_id: 'req-1', component: 'http', item: '42',
     });
     expect(working!.span_id).toMatch(/^[0-9a-f]{16}$/);
+    // Sensitive fields are masked by the processors' redaction rules on the console too.
+    expect(working!.password).toBe('[REDACTED]');
+    expect(app.stdout()).not.toContain('hunter2');
     expect(new Date(String(working!.timestamp)).toISOString()).toBe(working!.timestamp);
     expect(Object.keys(working!).slice(0, 7)).toEqual(['timestamp', 'level', 'message', 'service', 'trace_id', 'span_id', 'trace_flags']);
 
@@ -78,6 +81,7 @@ describe('logs under the preload agent', () => {
     // trace fields travel as the record's trace context, not as attributes.
     expect(working[0]!.attributes.trace_id).toBeUndefined();
     expect(working[0]!.resource['service.name']).toBe('logs-under-test');
+    expect(receiver.rawBodies.some((b) => b.includes('hunter2'))).toBe(false);
   });
 });
 
