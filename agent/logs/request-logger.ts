@@ -1,5 +1,17 @@
 import { defaultLogger, type Logger } from './logger';
 
+// `req.logger` for TypeScript apps: Express's Request lives in the global `Express` namespace
+// (@types/express-serve-static-core), so this merges without importing express.
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Child logger of this request (set by otel-companion's requestLogger()). */
+      logger: Logger;
+    }
+  }
+}
+
 /** The parts of an Express (4 or 5) request the middleware reads; express itself is never loaded. */
 export interface RequestLike {
   headers: Record<string, string | string[] | undefined>;
