@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type * as Winston from 'winston';
 import type TransportStream from 'winston-transport';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
@@ -83,6 +84,33 @@ function rotationOptions(file: string | FileTransportOptions, cfg: LogsConfig): 
 
 type WinstonModule = typeof Winston;
 
+/**
+ * One SizeRotatingFile per path in the process: several loggers writing to one file (the app's and
+ * requestLogger's default one) must share the size count and the rotation, or they would rotate
+ * each other's files. The first logger's rotation options win; closed when the last one closes.
+ */
+const openFiles = new Map<string, { file: SizeRotatingFile; users: number }>();
+
+function acquireFile(opts: RotationOptions): SizeRotatingFile {
+  const key = path.resolve(opts.path);
+  let entry = openFiles.get(key);
+  if (!entry || entry.file.isClosed) {
+    entry = { file: new SizeRotatingFile(opts), users: 0 };
+    openFiles.set(key, entry);
+  }
+  entry.users++;
+  return entry.file;
+}
+
+async function releaseFile(file: SizeRotatingFile): Promise<void> {
+  for (const [key, entry] of openFiles) {
+    if (entry.file !== file) continue;
+    if (--entry.users > 0) return file.settled();
+    openFiles.delete(key);
+    return file.close();
+  }
+}
+
 let FileTransportClass: (new (opts: RotationOptions) => TransportStream & { file: SizeRotatingFile }) | undefined;
 
 /** A winston transport over SizeRotatingFile; defined lazily so winston loads only when used. */
@@ -91,9 +119,10 @@ function fileTransport(winston: WinstonModule, opts: RotationOptions): Transport
     const Base = (winston as unknown as { Transport: new (o?: object) => TransportStream }).Transport;
     FileTransportClass = class RotatingFileTransport extends Base {
       readonly file: SizeRotatingFile;
+      private released = false;
       constructor(o: RotationOptions) {
         super({});
-        this.file = new SizeRotatingFile(o);
+        this.file = acquireFile(o);
       }
       override log(info: Record<string | symbol, unknown>, next: () => void): void {
         this.file.write(`${String(info[MESSAGE])}\n`);
@@ -101,7 +130,9 @@ function fileTransport(winston: WinstonModule, opts: RotationOptions): Transport
         next();
       }
       override close(): void {
-        void this.file.close().then(() => this.emit('finish'));
+        if (this.released) return;
+        this.released = true;
+        void releaseFile(this.file).then(() => this.emit('finish'));
       }
     };
   }

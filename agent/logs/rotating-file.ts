@@ -82,6 +82,10 @@ export class SizeRotatingFile {
     }
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Resolves when rotations, compressions and deletions started so far are done. */
   settled(): Promise<void> {
     return this.maintenance;

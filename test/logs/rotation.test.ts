@@ -55,6 +55,24 @@ describe('log file rotation', () => {
     for (const name of kept) expect(Buffer.byteLength(readLines(path.join(dir, name)).join('\n') + '\n')).toBeLessThanOrEqual(2048);
   });
 
+  it('loggers sharing one file share its rotation: every line kept once, in order', async () => {
+    const dir = tempDir();
+    const live = path.join(dir, 'app.log');
+    const file = { path: live, maxSizeBytes: 1024, maxBackups: 100, maxAgeDays: 0, compress: false };
+    const a = createLogger({ console: false, otlp: false, service: 'a', file });
+    const b = createLogger({ console: false, otlp: false, service: 'b', file });
+    for (let i = 0; i < 100; i++) (i % 2 ? b : a).info('line', { seq: i, pad: 'x'.repeat(40) });
+    const ta = a.transports.find((t) => 'file' in t) as unknown as { file: SizeRotatingFile };
+    const tb = b.transports.find((t) => 'file' in t) as unknown as { file: SizeRotatingFile };
+    expect(ta.file).toBe(tb.file);
+    await ta.file.close();
+    const files = [...backups(dir).map((n) => path.join(dir, n)), live];
+    expect(files.length).toBeGreaterThan(5);
+    const seqs = files.flatMap(readLines).map((l) => (JSON.parse(l) as { seq: number }).seq);
+    expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    for (const f of files) expect(fs.statSync(f).size).toBeLessThanOrEqual(1024);
+  });
+
   it('deletes rotated files older than maxAgeDays, and leaves other files alone', async () => {
     const dir = tempDir();
     const live = path.join(dir, 'app.log');
