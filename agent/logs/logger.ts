@@ -188,7 +188,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const logger = winston.createLogger({
     level: options.level ?? cfg.level,
     defaultMeta: options.defaultMeta,
-    format: winston.format.combine(winston.format.errors({ stack: true }), lineFormat()),
+    format: winston.format.combine(winston.format.errors({ stack: true }), winston.format.splat(), lineFormat()),
     transports,
   });
   // instrumentation-winston adds its own OTLP transport to every logger it sees configured; with
