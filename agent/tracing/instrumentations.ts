@@ -3,6 +3,8 @@ import type { AgentConfig } from '../config';
 import type { ProcessorPipeline } from '../processors';
 import { DEFAULT_INSTRUMENTATIONS } from './settings';
 import { agentLog } from './diagnostics';
+import { sqlOperationName } from './db-operation';
+import { ATTR_DB_OPERATION_NAME } from '@opentelemetry/semantic-conventions';
 
 /**
  * Builds only the instrumentations that are asked for. The supported set is tuned here; any other
@@ -46,10 +48,17 @@ function build(name: string, config: AgentConfig, pipeline: ProcessorPipeline): 
     }
     case 'pg': {
       const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+      const pipelineHook = pipeline.pgConfig.requestHook;
       return new PgInstrumentation({
         enhancedDatabaseReporting: false,
         ignoreConnectSpans: !config.tracing.pgPoolConnectSpans,
         ...pipeline.pgConfig,
+        // The instrumentation records db.operation.name on its metric only; the span needs it too.
+        requestHook: (span, info) => {
+          const op = typeof info?.query?.text === 'string' ? sqlOperationName(info.query.text) : undefined;
+          if (op) span.setAttribute(ATTR_DB_OPERATION_NAME, op);
+          pipelineHook?.(span, info);
+        },
       });
     }
     default: {

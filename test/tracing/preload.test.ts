@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOtlpReceiver, type FlatSpan, type OtlpReceiver } from '../helpers/otlp-receiver';
+import { runApp, type RunningApp } from '../helpers/run-app';
+import { getPgUrl } from '../helpers/postgres';
+import {
+  ATTR_HTTP_ROUTE, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_DB_SYSTEM_NAME, ATTR_DB_OPERATION_NAME, ATTR_DB_NAMESPACE, ATTR_DB_QUERY_TEXT,
+} from '@opentelemetry/semantic-conventions';
+
+const SERVER = 2; // SPAN_KIND_SERVER in OTLP (the JS API enum is offset by one)
+const CLIENT = 3;
+
+// The same app, loaded three ways a user would: CJS with --require (Express 5 and 4), ESM with --import.
+const variants = [
+  { name: 'CJS --require, Express 5', script: 'test/fixtures/apps/express-app.cjs', preload: 'require' as const, expressMajor: 5 },
+  { name: 'ESM --import, Express 5', script: 'test/fixtures/apps/express-app.mjs', preload: 'import' as const, expressMajor: 5 },
+  { name: 'CJS --require, Express 4', script: 'test/fixtures/express4/app.cjs', preload: 'require' as const, expressMajor: 4 },
+];
+
+describe.each(variants)('$name', ({ script, preload, expressMajor }) => {
+  let receiver: OtlpReceiver;
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    app = await runApp(script, {
+      preload,
+      env: { TEST_PG_URL: getPgUrl(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'fixture-app' },
+    });
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await receiver?.close();
+  });
+
+  async function traceOf(path: string, init?: RequestInit): Promise<{ res: Response; spans: FlatSpan[]; server: FlatSpan }> {
+    const res = await fetch(app.baseUrl + path, init);
+    await res.arrayBuffer();
+    let server: FlatSpan | undefined;
+    await receiver.waitFor(() => {
+      server = receiver.spans().find((s) => s.kind === SERVER && s.attributes['url.path'] === path);
+      return server !== undefined;
+    }, 15_000, `server span for ${path}`);
+    // Children end before the server span, so they were exported in the same or an earlier batch.
+    const spans = receiver.spans().filter((s) => s.traceId === server!.traceId);
+    return { res, spans, server: server! };
+  }
+
+  it('names the server span by route and records http.route', async () => {
+    const { server } = await traceOf('/hello/world');
+    expect(server.name).toBe('GET /hello/:name');
+    expect(server.attributes[ATTR_HTTP_ROUTE]).toBe('/hello/:name');
+    expect(server.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE]).toBe(200);
+    expect(server.resource['service.name']).toBe('fixture-app');
+  });
+
+  it('records the route of nested routers and wildcards', async () => {
+    const nested = await traceOf('/api/v1/items/42');
+    expect(nested.server.attributes[ATTR_HTTP_ROUTE]).toBe('/api/v1/items/:itemId');
+    const wildcard = await traceOf('/files/a/b/c.txt');
+    expect(wildcard.server.attributes[ATTR_HTTP_ROUTE]).toBe(expressMajor >= 5 ? '/files/*splat' : '/files/*');
+  });
+
+  it('creates no span per Express layer by default', async () => {
+    const { spans } = await traceOf('/hello/layers');
+    expect(spans.filter((s) => s.scope.includes('express'))).toEqual([]);
+    expect(spans).toHaveLength(1);
+  });
+
+  it('traces pg queries under the request with stable db attributes', async () => {
+    const { spans, server } = await traceOf('/users/7');
+    const query = spans.find((s) => s.kind === CLIENT && s.attributes[ATTR_DB_SYSTEM_NAME] === 'postgresql' && s.attributes[ATTR_DB_QUERY_TEXT]);
+    expect(query, JSON.stringify(spans.map((s) => [s.name, s.attributes]))).toBeDefined();
+    expect(query!.attributes[ATTR_DB_OPERATION_NAME]).toBe('SELECT');
+    expect(query!.attributes[ATTR_DB_NAMESPACE]).toBe('postgres');
+    expect(query!.attributes[ATTR_DB_QUERY_TEXT]).toContain('SELECT $1::int');
+    // The query is a descendant of the server span.
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    let cur: FlatSpan | undefined = query;
+    while (cur && cur.spanId !== server.spanId) cur = cur.parentSpanId ? byId.get(cur.parentSpanId) : undefined;
+    expect(cur?.spanId).toBe(server.spanId);
+  });
+
+  it('traces pool connect', async () => {
+    const { spans } = await traceOf('/literal');
+    expect(spans.some((s) => s.name.startsWith('pg-pool.connect') || s.name.startsWith('pg.connect'))).toBe(true);
+  });
+
+  it('marks a thrown error as a 500 with ERROR status', async () => {
+    const { res, server } = await traceOf('/fail');
+    expect(res.status).toBe(500);
+    expect(server.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE]).toBe(500);
+    expect(server.status.code).toBe(2);
+  });
+
+  it('propagates trace context and baggage on outgoing calls', async () => {
+    const res = await fetch(`${app.baseUrl}/outbound`, {
+      headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+    });
+    const body = (await res.json()) as { downstream: { traceparent: string; baggage: string } };
+    expect(body.downstream.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+    expect(body.downstream.baggage).toContain('tenant.id=acme');
+    await receiver.waitFor(() => receiver.spans().filter((s) => s.traceId === '0af7651916cd43dd8448eb211c80319c').length >= 3, 15_000, 'outbound trace');
+    const spans = receiver.spans().filter((s) => s.traceId === '0af7651916cd43dd8448eb211c80319c');
+    const inbound = spans.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/outbound')!;
+    expect(inbound.parentSpanId).toBe('b7ad6b7169203331');
+    const client = spans.find((s) => s.kind === CLIENT && s.parentSpanId === inbound.spanId)!;
+    expect(client).toBeDefined();
+    const downstream = spans.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/hello/outbound')!;
+    expect(downstream.parentSpanId).toBe(client.spanId);
+  });
+});
