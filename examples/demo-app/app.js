@@ -1,0 +1,73 @@
+// The demo app: Express 5 + pg, seed 000's import-participants scenario.
+// It knows nothing about OpenTelemetry except the optional API calls below; the agent is loaded
+// with `node --require otel-companion/register examples/demo-app/server.js`.
+const express = require('express');
+const { withSpan } = require('otel-companion');
+const db = require('./db');
+
+class ValidationError extends Error {
+  constructor(message, details) {
+    super(message);
+    this.name = 'ValidationError';
+    this.status = 400;
+    this.details = details;
+  }
+}
+
+/** Each participant needs an email (seed 000: email is required); name is optional. */
+function validateParticipants(body) {
+  if (!Array.isArray(body)) throw new ValidationError('body must be an array of participants');
+  const problems = [];
+  body.forEach((p, i) => {
+    if (!p || typeof p !== 'object') problems.push({ index: i, problem: 'not an object' });
+    else if (typeof p.email !== 'string' || !p.email.includes('@')) problems.push({ index: i, problem: 'email is required' });
+  });
+  if (problems.length) throw new ValidationError(`${problems.length} participant(s) failed validation`, problems);
+  return body;
+}
+
+function createApp(pool) {
+  const app = express();
+  app.use(express.json({ limit: '1mb' }));
+
+  app.get('/hello', (_req, res) => {
+    res.json({ hello: 'world' });
+  });
+
+  app.get('/db', async (_req, res) => {
+    const r = await pool.query('SELECT count(*)::int AS participants FROM participants');
+    res.json(r.rows[0]);
+  });
+
+  app.post('/participants/import', async (req, res) => {
+    const participants = withSpan('validate participants', { 'participants.count': Array.isArray(req.body) ? req.body.length : 0 }, () =>
+      validateParticipants(req.body),
+    );
+    const imported = await db.insertParticipants(pool, participants);
+    res.status(201).json({ imported });
+  });
+
+  app.get('/participants', async (req, res) => {
+    const limit = Math.min(Number(req.query.limit) || 50, 500);
+    res.json(await db.listParticipants(pool, limit));
+  });
+
+  // Throws on purpose: an unexpected error the agent records on the span.
+  app.get('/participants/export', () => {
+    throw new Error('export backend is not configured');
+  });
+
+  // Slow on purpose: a query that takes 300 ms.
+  app.get('/participants/report', async (_req, res) => {
+    const r = await pool.query('SELECT pg_sleep(0.3), count(*)::int AS participants FROM participants');
+    res.json({ participants: r.rows[0].participants });
+  });
+
+  app.use((err, _req, res, _next) => {
+    const status = err.status ?? 500;
+    res.status(status).json({ error: err.message, details: err.details });
+  });
+  return app;
+}
+
+module.exports = { createApp, validateParticipants, ValidationError };

@@ -1,0 +1,31 @@
+// Entry point: `node --require otel-companion/register examples/demo-app/server.js`
+const { createApp } = require('./app');
+const db = require('./db');
+
+async function main() {
+  const connectionString = process.env.DATABASE_URL;
+  if (!connectionString) {
+    console.error('DATABASE_URL is not set (npm run demo starts PostgreSQL and sets it)');
+    process.exit(2);
+  }
+  const pool = db.createPool(connectionString);
+  await db.migrate(pool);
+  const app = createApp(pool);
+  const server = app.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1', () => {
+    console.log(`LISTENING ${server.address().port}`);
+  });
+
+  // The app's own graceful shutdown. The agent flushes alongside it and never calls process.exit.
+  const stop = () => {
+    server.close(() => {
+      pool.end().finally(() => process.exit(0));
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
