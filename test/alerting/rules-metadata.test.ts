@@ -1,7 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ruleFiles } from '../../collector-config/prometheus/alerts-src/index';
 import { alertRules } from '../../collector-config/queries';
+import {
+  businessEventsConfigPath,
+  parseBusinessEventsConfig,
+  renderRuleFile,
+  rulesDir,
+} from '../../scripts/generate-alert-rules';
 
 const runbooks = readFileSync(join(__dirname, '../../docs/runbooks.md'), 'utf8');
 const RUNBOOK_PREFIX = 'https://github.com/otel-companion/otel-companion/blob/main/docs/runbooks.md#';
@@ -23,6 +30,21 @@ const anchors = new Set(
 );
 
 const rules = alertRules();
+
+describe('rule files generated from alerts-src (mixin style)', () => {
+  const sources = ruleFiles(parseBusinessEventsConfig(readFileSync(businessEventsConfigPath, 'utf8'), 'business-events.yaml'));
+
+  it.each(sources.map((f) => [f.file, f] as const))('rules/%s is what alerts-src generates (not stale)', (file, source) => {
+    expect(readFileSync(join(rulesDir, file), 'utf8'), `stale: run npm run generate:alerts and commit rules/${file}`).toBe(
+      renderRuleFile(source),
+    );
+  });
+
+  it('every file in rules/ has a source', () => {
+    const committed = readdirSync(rulesDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    expect(committed).toEqual(sources.map((f) => f.file).sort());
+  });
+});
 
 describe('alert rules carry what on-call needs', () => {
   it('finds the rules', () => {

@@ -5,9 +5,11 @@
  *
  * Metric names: current collectors add `_total` to counters (and units to
  * some gauges) that older ones did not, so selectors match both with a
- * `__name__` regex. Each signal is its own term with a `signal` label, because
- * rate() drops names and one regex over several signals would collide.
+ * `__name__` regex; per-signal rates are built exactly as the alert rules
+ * build them (alerts-src/collector.ts).
  */
+import { perSignalRate } from '../../prometheus/alerts-src/collector';
+import { thresholds } from '../../prometheus/alerts-src/thresholds';
 import {
   EMPTY_WHILE_HEALTHY,
   baseDashboard,
@@ -21,11 +23,9 @@ import {
 
 const target = 'job=~"$job", instance=~"$instance"';
 
-/** sum by (<by>, signal) of rate() over the spans / metric_points / log_records variants of a counter. */
+/** Per-signal rate of a collector counter, as the alert rules compute it, for the selected job/instance. */
 function perSignal(prefix: string, by: string): string {
-  const term = (signal: string) =>
-    `label_replace(rate({__name__=~"${prefix}_${signal}(_total)?", ${target}}[$__rate_interval]), "signal", "${signal}", "", "")`;
-  return `sum by (${by}, signal) (\n  ${term('spans')}\n  or ${term('metric_points')}\n  or ${term('log_records')}\n)`;
+  return perSignalRate(prefix, by, '$__rate_interval', target);
 }
 
 export const collectorHealth: DashboardSpec = {
@@ -114,7 +114,7 @@ export const collectorHealth: DashboardSpec = {
               legend: '{{exporter}}',
             },
           ],
-          thresholds: { warning: 0.8 },
+          thresholds: { warning: thresholds.collectorQueueRatio },
         }),
       )
       .withPanel(

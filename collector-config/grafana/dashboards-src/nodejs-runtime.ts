@@ -2,12 +2,14 @@
  * Node.js runtime: event loop, V8 heap and GC, process CPU and memory, per
  * process (service_name + service_instance_id).
  */
+import { HEAP_RATIO_WITHOUT } from '../../prometheus/alerts-src/nodejs-runtime';
+import { thresholds } from '../../prometheus/alerts-src/thresholds';
 import { baseDashboard, datasourceVariable, labelVariable, row, timeseriesPanel, type DashboardSpec } from './common';
 
 const svc = 'service_name=~"$service"';
 const perProcess = '{{service_name}} {{service_instance_id}}';
 /** Heap used (runtime-node scope, per space) and heap limit (agent scope) meet per process without these. */
-const perProcessOnly = 'v8js_heap_space_name, otel_scope_name, otel_scope_version, otel_scope_schema_url';
+const perProcessOnly = HEAP_RATIO_WITHOUT;
 
 export const nodejsRuntime: DashboardSpec = {
   file: 'nodejs-runtime.json',
@@ -26,7 +28,7 @@ export const nodejsRuntime: DashboardSpec = {
           description: 'p99 delay of the event loop per process (perf_hooks.monitorEventLoopDelay): how long a ready callback waited. Dashed lines: EventLoopLagHigh thresholds (100ms warning, 500ms critical).',
           unit: 's',
           queries: [{ expr: `max by (service_name, service_instance_id) (nodejs_eventloop_delay_p99_seconds{${svc}})`, legend: perProcess }],
-          thresholds: { warning: 0.1, critical: 0.5 },
+          thresholds: thresholds.eventLoopDelayP99Seconds,
         }),
       )
       .withPanel(
@@ -53,7 +55,7 @@ export const nodejsRuntime: DashboardSpec = {
               legend: perProcess,
             },
           ],
-          thresholds: { warning: 0.7, critical: 0.9 },
+          thresholds: thresholds.heapUsageRatio,
         }),
       )
       .withPanel(

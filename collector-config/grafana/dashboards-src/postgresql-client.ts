@@ -2,6 +2,7 @@
  * PostgreSQL client: query rate and duration by operation and connection-pool
  * usage per pool from the agent's pg metrics; span-metrics latency with exemplars.
  */
+import { inMilliseconds, thresholds } from '../../prometheus/alerts-src/thresholds';
 import {
   EMPTY_WHILE_HEALTHY,
   baseDashboard,
@@ -71,7 +72,7 @@ export const postgresqlClient: DashboardSpec = {
             { expr: quantile(0.95), legend: 'p95 {{service_name}} {{db_operation_name}}' },
             { expr: quantile(0.99), legend: 'p99 {{service_name}} {{db_operation_name}}' },
           ],
-          thresholds: { warning: 0.1, critical: 0.5 },
+          thresholds: thresholds.dbOperationP95Seconds,
         }),
       )
       .withPanel(
@@ -87,7 +88,7 @@ export const postgresqlClient: DashboardSpec = {
               exemplar: true,
             },
           ],
-          thresholds: { warning: 100, critical: 500 },
+          thresholds: inMilliseconds(thresholds.dbOperationP95Seconds),
         }),
       )
       .withRow(row('Connection pools'))
@@ -105,7 +106,7 @@ export const postgresqlClient: DashboardSpec = {
               legend: '{{service_name}} {{db_client_connection_pool_name}} {{service_instance_id}}',
             },
           ],
-          thresholds: { warning: 0.75, critical: 0.95 },
+          thresholds: thresholds.dbPoolUsageRatio,
         }),
       )
       .withPanel(

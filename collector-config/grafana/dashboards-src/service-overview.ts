@@ -3,6 +3,7 @@
  * histogram and the collector's span metrics (what Jaeger's Monitor tab
  * reads), which carry exemplars (trace ids) for the latency percentiles.
  */
+import { inMilliseconds, thresholds } from '../../prometheus/alerts-src/thresholds';
 import { baseDashboard, datasourceVariable, labelVariable, row, statPanel, timeseriesPanel, type DashboardSpec } from './common';
 
 const http = 'http_server_request_duration_seconds';
@@ -53,7 +54,7 @@ export const serviceOverview: DashboardSpec = {
           description: 'Share of HTTP server requests answered 5xx. The HighErrorRate alert warns above 1% and pages above 5% (over 5m).',
           unit: 'percentunit',
           queries: [{ expr: errorRatio('') }],
-          thresholds: { warning: 0.01, critical: 0.05 },
+          thresholds: thresholds.httpErrorRatio,
         }),
       )
       .withPanel(
@@ -62,7 +63,7 @@ export const serviceOverview: DashboardSpec = {
           description: '95th percentile of HTTP server request duration. The HighLatencyP95 alert warns above 500ms and pages above 2s.',
           unit: 's',
           queries: [{ expr: quantile(0.95, '') }],
-          thresholds: { warning: 0.5, critical: 2 },
+          thresholds: thresholds.httpLatencyP95Seconds,
         }),
       )
       .withPanel(
@@ -94,7 +95,7 @@ export const serviceOverview: DashboardSpec = {
           unit: 'percentunit',
           min: 0,
           queries: [{ expr: errorRatio('service_name, http_route'), legend: '{{service_name}} {{http_route}}' }],
-          thresholds: { warning: 0.01, critical: 0.05 },
+          thresholds: thresholds.httpErrorRatio,
         }),
       )
       .withPanel(
@@ -110,7 +111,7 @@ export const serviceOverview: DashboardSpec = {
             { expr: spanQuantile(0.95), legend: 'p95 {{service_name}} {{http_route}}', exemplar: true },
             { expr: spanQuantile(0.99), legend: 'p99 {{service_name}} {{http_route}}', exemplar: true },
           ],
-          thresholds: { warning: 500, critical: 2000 },
+          thresholds: inMilliseconds(thresholds.httpLatencyP95Seconds),
         }),
       )
       .withPanel(
@@ -132,7 +133,7 @@ export const serviceOverview: DashboardSpec = {
           description: 'p95 of the agent\'s http.server.request.duration by route: the series the HighLatencyP95 alert evaluates (per service). Dashed lines: its thresholds (500ms warning, 2s critical).',
           unit: 's',
           queries: [{ expr: quantile(0.95, 'service_name, http_route'), legend: '{{service_name}} {{http_route}}' }],
-          thresholds: { warning: 0.5, critical: 2 },
+          thresholds: thresholds.httpLatencyP95Seconds,
         }),
       )
       .build(),
