@@ -3,6 +3,8 @@
 // with `node --require otel-companion/register examples/demo-app/server.js`.
 const express = require('express');
 const { withSpan } = require('otel-companion');
+// Logs, business events and health: docs/logs-events-health.md.
+const { createLogger, requestLogger, startExecution, healthRouter, pgCheck, memoryCheck } = require('otel-companion');
 const db = require('./db');
 
 class ValidationError extends Error {
@@ -30,6 +32,12 @@ function createApp(pool) {
   const app = express();
   app.use(express.json({ limit: '1mb' }));
 
+  // GET /health (PostgreSQL + heap) and GET /ready (server.js calls markReady()).
+  app.use(healthRouter({ checks: { postgres: pgCheck(pool), memory: memoryCheck({ maxHeapRatio: 0.9 }) } }));
+  // req.logger: JSON lines with the request's trace_id, tenant (x-tenant-id) and user.
+  const logger = createLogger();
+  app.use(requestLogger({ logger }));
+
   app.get('/hello', (_req, res) => {
     res.json({ hello: 'world' });
   });
@@ -40,11 +48,21 @@ function createApp(pool) {
   });
 
   app.post('/participants/import', async (req, res) => {
-    const participants = withSpan('validate participants', { 'participants.count': Array.isArray(req.body) ? req.body.length : 0 }, () =>
-      validateParticipants(req.body),
-    );
-    const imported = await db.insertParticipants(pool, participants);
-    res.status(201).json({ imported });
+    const count = Array.isArray(req.body) ? req.body.length : 0;
+    // Seed 000's event log: started, imported with a count, or failed with the reason.
+    const importRun = startExecution('import-participants', { nr_of_imported_participants: count });
+    importRun.recordEvent('import-participants-started');
+    try {
+      const participants = withSpan('validate participants', { 'participants.count': count }, () => validateParticipants(req.body));
+      const imported = await db.insertParticipants(pool, participants);
+      importRun.recordEvent('participants-imported', { count: imported });
+      req.logger.info('participants imported', { count: imported, execution_id: importRun.executionId });
+      res.status(201).json({ imported });
+    } catch (err) {
+      importRun.recordEvent('import-participants-failed', { reason: err.message, details: err.details }, { severity: 'error' });
+      req.logger.warn('participants import failed', { reason: err.message, execution_id: importRun.executionId });
+      throw err;
+    }
   });
 
   app.get('/participants', async (req, res) => {
@@ -63,8 +81,9 @@ function createApp(pool) {
     res.json({ participants: r.rows[0].participants });
   });
 
-  app.use((err, _req, res, _next) => {
+  app.use((err, req, res, _next) => {
     const status = err.status ?? 500;
+    if (status >= 500) req.logger?.error('request failed', { err });
     res.status(status).json({ error: err.message, details: err.details });
   });
   return app;

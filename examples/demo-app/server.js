@@ -1,4 +1,5 @@
 // Entry point: `node --require otel-companion/register examples/demo-app/server.js`
+const { markReady } = require('otel-companion');
 const { createApp } = require('./app');
 const db = require('./db');
 
@@ -13,6 +14,7 @@ async function main() {
   const app = createApp(pool);
   const server = app.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1', () => {
     console.log(`LISTENING ${server.address().port}`);
+    markReady(); // GET /ready answers 200 from now on, and 503 again once SIGTERM starts the shutdown
   });
 
   // The app's own graceful shutdown. The agent flushes alongside it and never calls process.exit.
