@@ -11,7 +11,7 @@ describe('requireBinary', () => {
   it('missing on a dev machine: the suite is skipped with a loud message', async () => {
     vi.stubEnv('CI', '');
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const { requireBinary } = await import('./binaries');
+    const { requireBinary } = await import('./binaries.js');
     const binary = requireBinary('no-such-binary-otel-companion', 'apt-get install nothing');
     expect(binary.shouldRun).toBe(false);
     expect(warn.mock.calls.join('\n')).toMatch(/SKIPPED: no-such-binary-otel-companion is not installed/);
@@ -19,14 +19,14 @@ describe('requireBinary', () => {
 
   it('missing under CI=true: the suite runs and fails naming the binary and the install hint', async () => {
     vi.stubEnv('CI', 'true');
-    const { requireBinary } = await import('./binaries');
+    const { requireBinary } = await import('./binaries.js');
     const binary = requireBinary('no-such-binary-otel-companion', 'apt-get install nothing');
     expect(binary.shouldRun).toBe(true);
     expect(() => binary.require()).toThrow(/no-such-binary-otel-companion is required \(CI=true\).*apt-get install nothing/);
   });
 
   it('present: returns its path', async () => {
-    const { requireBinary } = await import('./binaries');
+    const { requireBinary } = await import('./binaries.js');
     const binary = requireBinary('sh', 'part of the OS');
     expect(binary.shouldRun).toBe(true);
     expect(binary.require()).toMatch(/\/sh$/);
