@@ -75,7 +75,8 @@ export class Scanner {
 
 /** `alice@example.com` → `a***@example.com`: the domain stays useful for debugging. */
 export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
+  let at = email.lastIndexOf('@');
+  if (at < 0) at = email.toLowerCase().lastIndexOf('%40');
   if (at <= 0) return '***';
   return `${email[0]}***${email.slice(at)}`;
 }

@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
+import { runApp, REPO_ROOT } from '../helpers/run-app';
+import { getPgUrl } from '../helpers/postgres';
+
+/**
+ * The proof behind "nothing sensitive leaves the process": a real Express + pg app under the agent
+ * leaks every secret of the corpus where apps leak them, and not one of them may appear in the
+ * raw bytes of any OTLP request (traces, metrics, logs). A control run with redaction off must show
+ * every secret, or the placement did not reach the exporter and the first run proves nothing.
+ */
+interface Entry {
+  id: string;
+  kind: string;
+  placement: string;
+  value: string;
+  needles?: string[];
+  param?: string;
+  header?: string;
+  template?: string;
+  path?: string[];
+  pathTemplate?: string;
+}
+
+const corpus = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/secrets/corpus.json'), 'utf8')) as { entries: Entry[] };
+const APP = 'test/fixtures/apps/secrets-app.js';
+
+/** The forms in which a value can reach the wire: as is, or URL-encoded by the instrumentation. */
+function needlesOf(e: Entry): string[] {
+  const base = e.needles ?? [e.value];
+  const out = new Set<string>();
+  for (const n of base) {
+    out.add(n);
+    out.add(encodeURIComponent(n));
+    out.add(new URLSearchParams({ x: n }).toString().slice(2));
+  }
+  return [...out];
+}
+
+function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
+  let cur = obj;
+  for (const key of path.slice(0, -1)) cur = (cur[key] ??= {}) as Record<string, unknown>;
+  cur[path[path.length - 1]!] = value;
+}
+
+async function drive(baseUrl: string, e: Entry): Promise<void> {
+  const fill = (t: string) => t.split('{secret}').join(e.value);
+  let res: Response;
+  switch (e.placement) {
+    case 'query':
+      res = await fetch(`${baseUrl}/search?page=2&${new URLSearchParams({ [e.param!]: e.value })}`);
+      break;
+    case 'header':
+      res = await fetch(`${baseUrl}/whoami`, { headers: { [e.header!]: fill(e.template!), 'x-tenant-id': 'acme' } });
+      break;
+    case 'set-cookie':
+      res = await fetch(`${baseUrl}/session/${e.id}`);
+      break;
+    case 'route':
+      res = await fetch(`${baseUrl}${fill(e.pathTemplate!)}`);
+      break;
+    case 'json-body': {
+      const body: Record<string, unknown> = { name: 'Corpus User', plan: 'pro' };
+      setPath(body, e.path!, e.value);
+      res = await fetch(`${baseUrl}/leak/${e.id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      break;
+    }
+    default:
+      res = await fetch(`${baseUrl}/leak/${e.id}`, { method: 'POST' });
+  }
+  await res.arrayBuffer();
+  if (res.status >= 500 && e.placement !== 'exception') throw new Error(`${e.id}: app answered ${res.status}`);
+}
+
+interface RunResult {
+  haystack: Buffer;
+  receiver: OtlpReceiver;
+  stderr: string;
+}
+
+async function runCorpus(redaction: boolean): Promise<RunResult> {
+  const receiver = await startOtlpReceiver();
+  const app = await runApp(APP, {
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_SERVICE_NAME: 'secrets-app',
+      TEST_PG_URL: getPgUrl(),
+      OTEL_COMPANION_REDACTION: String(redaction),
+      // Opt in to everything that is off by default, so that the corpus reaches every place it
+      // could: captured headers and bound pg parameters (redaction still applies to both).
+      OTEL_COMPANION_CAPTURE_HEADERS: 'authorization,cookie,set-cookie,x-api-key,proxy-authorization,x-tenant-id',
+      OTEL_COMPANION_DB_RECORD_PARAMETERS: 'true',
+      OTEL_COMPANION_LOG_CONSOLE: 'false',
+    },
+  });
+  try {
+    for (const e of corpus.entries) await drive(app.baseUrl, e);
+    // A few more requests so that metrics carry every route the corpus used.
+    await receiver.waitFor(() => receiver.metricPoints().some((m) => m.name === 'http.server.request.duration'), 15_000, 'http metrics');
+  } finally {
+    await app.stop('SIGTERM');
+  }
+  await receiver.waitFor(() => receiver.logs().length > 0 && receiver.spans().length > 0, 10_000, 'spans and logs');
+  const stderr = app.stderr();
+  await receiver.close();
+  return { haystack: Buffer.concat(receiver.rawBodies), receiver, stderr };
+}
+
+function found(haystack: Buffer, e: Entry): string[] {
+  return needlesOf(e).filter((n) => haystack.includes(Buffer.from(n, 'utf8')));
+}
+
+describe('secrets corpus through a real Express + pg app under the agent', () => {
+  let redacted: RunResult;
+  let control: RunResult;
+
+  beforeAll(async () => {
+    redacted = await runCorpus(true);
+    control = await runCorpus(false);
+  }, 180_000);
+
+  afterAll(() => undefined);
+
+  it('the corpus has at least 30 kinds of secret, each value unique', () => {
+    const kinds = new Set(corpus.entries.map((e) => e.kind));
+    expect(kinds.size).toBeGreaterThanOrEqual(30);
+    expect(new Set(corpus.entries.map((e) => e.value)).size).toBe(corpus.entries.length);
+    const placements = new Set(corpus.entries.map((e) => e.placement));
+    for (const p of ['query', 'header', 'set-cookie', 'json-body', 'sql', 'pg-param', 'log-message', 'log-field', 'event-meta', 'exception', 'route', 'span-name']) {
+      expect(placements, p).toContain(p);
+    }
+  });
+
+  it('control run (redaction off): every secret reaches the exported bytes, so the check below can fail', () => {
+    const missing = corpus.entries.filter((e) => found(control.haystack, e).length === 0).map((e) => `${e.id} (${e.placement})`);
+    expect(missing, 'placements that never reached the exporter').toEqual([]);
+    expect(control.stderr).toContain('redaction is OFF');
+  });
+
+  it('redacted run: no secret appears anywhere in spans, events, logs or metrics (raw OTLP bytes)', () => {
+    const leaks = corpus.entries
+      .map((e) => ({ e, hits: found(redacted.haystack, e) }))
+      .filter((x) => x.hits.length > 0)
+      .map((x) => `${x.e.id} (${x.e.placement}): ${x.hits[0]!.slice(0, 60)}`);
+    expect(leaks, 'secrets found in exported telemetry').toEqual([]);
+  });
+
+  it('the redacted run exported all three signals and kept the telemetry useful', () => {
+    const r = redacted.receiver;
+    expect(r.requests.traces.length).toBeGreaterThan(0);
+    expect(r.requests.logs.length).toBeGreaterThan(0);
+    expect(r.requests.metrics.length).toBeGreaterThan(0);
+    const spans = r.spans();
+    // Enrichment still works next to redaction: x-tenant-id became tenant.id.
+    expect(spans.some((s) => s.attributes['tenant.id'] === 'acme')).toBe(true);
+    // Masks are visible where values were removed, and SQL keeps its shape.
+    const sql = spans.map((s) => s.attributes['db.query.text']).filter((t): t is string => typeof t === 'string');
+    expect(sql).toContain('SELECT id FROM secrets_corpus_users WHERE api_token = ?');
+    expect(sql).toContain("SELECT id FROM secrets_corpus_users WHERE otp IN (?)");
+    expect(spans.some((s) => s.attributes['http.request.header.authorization'] === '[REDACTED]')).toBe(true);
+    // E-mails keep their domain for debugging.
+    expect(redacted.haystack.includes(Buffer.from('***%40example.org'))).toBe(true);
+    // The filtered /health route is not traced (default ignore list) — nothing to see, but no crash either.
+    expect(redacted.stderr).not.toMatch(/redaction failed/);
+  });
+});
