@@ -163,8 +163,17 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const redact = (v: unknown) => getRunningAgent()?.pipeline.redact(v) ?? v;
 
   const lineFormat = winston.format((info) => {
-    correlate(info as Record<string | symbol, unknown>);
-    (info as Record<symbol, unknown>)[MESSAGE] = formatLine(info as Record<string | symbol, unknown>, service, redact);
+    const record = info as Record<string | symbol, unknown>;
+    try {
+      correlate(record);
+      record[MESSAGE] = formatLine(record, service, redact);
+    } catch (err) {
+      // A field whose getter throws must not cost the line, nor reach the app.
+      record[MESSAGE] = JSON.stringify({
+        timestamp: new Date().toISOString(), level: info.level, message: String(info.message), service,
+        log_error: `fields could not be serialized: ${(err as Error)?.message ?? String(err)}`,
+      });
+    }
     return info;
   });
 
@@ -190,6 +199,14 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     defaultMeta: options.defaultMeta,
     format: winston.format.combine(winston.format.errors({ stack: true }), winston.format.splat(), lineFormat()),
     transports,
+  });
+  // A failing transport (closed stdout, full disk) emits 'error' on the logger; unheard, that
+  // would crash the app.
+  let lastError = 0;
+  logger.on('error', (err: unknown) => {
+    if (Date.now() - lastError < 60_000) return;
+    lastError = Date.now();
+    agentLog.warn(`logger transport failed: ${(err as Error)?.message ?? String(err)}`);
   });
   // instrumentation-winston adds its own OTLP transport to every logger it sees configured; with
   // ours that would send each record twice.
