@@ -2,6 +2,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { AgentConfig } from '../config';
+import { ExportHealth, trackExports } from './export-health';
 
 type Signal = 'traces' | 'metrics' | 'logs';
 
@@ -29,6 +30,11 @@ export function createSpanExporter(config: AgentConfig): SpanExporter {
 }
 
 export function createMetricExporter(config: AgentConfig): PushMetricExporter {
+  const health = new ExportHealth('metric batches', otlpUrl(config, 'metrics'));
+  return trackExports(buildMetricExporter(config), health, () => 1);
+}
+
+function buildMetricExporter(config: AgentConfig): PushMetricExporter {
   const opts = exporterOptions(config, 'metrics');
   if (config.standard.otlpProtocol === 'http/json') {
     const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
@@ -39,6 +45,11 @@ export function createMetricExporter(config: AgentConfig): PushMetricExporter {
 }
 
 export function createLogExporter(config: AgentConfig): LogRecordExporter {
+  const health = new ExportHealth('log records', otlpUrl(config, 'logs'));
+  return trackExports(buildLogExporter(config), health, (records: unknown[]) => records.length);
+}
+
+function buildLogExporter(config: AgentConfig): LogRecordExporter {
   const opts = exporterOptions(config, 'logs');
   if (config.standard.otlpProtocol === 'http/json') {
     const { OTLPLogExporter } = require('@opentelemetry/exporter-logs-otlp-http') as typeof import('@opentelemetry/exporter-logs-otlp-http');
