@@ -114,7 +114,7 @@ describe('pg metrics with several pools (real PostgreSQL)', () => {
     // The failed INSERT carries the SQLSTATE (42P01: undefined table) as error.type.
     expect(histogramCount(m, D, { [POOL]: 'durations-b', [ATTR_DB_OPERATION_NAME]: 'INSERT', 'error.type': '42P01' })).toBe(1);
     // Every point names the system and an operation from the SQL verb list, never raw text.
-    const points = named(m, D).flatMap((x) => x.dataPoints);
+    const points = named(m, D).flatMap((x) => x.dataPoints as Array<{ attributes: Record<string, unknown> }>);
     for (const p of points) {
       expect(p.attributes['db.system.name']).toBe('postgresql');
       expect(String(p.attributes[ATTR_DB_OPERATION_NAME] ?? 'SELECT')).toMatch(/^[A-Z]+$/);
