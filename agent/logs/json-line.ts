@@ -47,12 +47,14 @@ export function serializeError(err: Error, seen: Set<unknown>, depth: number): R
 }
 
 /** Makes any value JSON-safe: errors keep their stack, cycles become "[Circular]", bigints strings. */
-export function toJsonable(value: unknown, seen: Set<unknown> = new Set(), depth = 0): unknown {
+export function toJsonable(value: unknown, ancestors?: Set<unknown>, depth = 0): unknown {
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'bigint') return value.toString();
     if (typeof value === 'function' || typeof value === 'symbol') return undefined;
     return value;
   }
+  // Allocated only for object fields: most log fields are primitives.
+  const seen = ancestors ?? new Set<unknown>();
   if (seen.has(value)) return '[Circular]';
   if (depth >= MAX_DEPTH) return '[Truncated]';
   seen.add(value);
