@@ -1,0 +1,338 @@
+/**
+ * End to end through the real stack: an Express + pg app under the agent
+ * (`--require otel-companion/register`) sends to the native stack (collector
+ * built with ocb, Jaeger v2, Debian's Prometheus and Alertmanager), started
+ * from docker-compose.yml's own configs (scripts/stack/native.mts, test mode:
+ * free ports, Jaeger in memory, short `for:`/intervals).
+ *
+ * Run alone: npx vitest run test/stack
+ * Missing binaries: loud skip on a dev machine, failure under CI=true.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { allQueries, type PromQLQuery } from '../../collector-config/queries';
+import { requireBinary } from '../alerting/binaries';
+import { getPgUrl } from '../helpers/postgres';
+import { runApp, type RunningApp } from '../helpers/run-app';
+import { makeTestRunDir, removeRunDir, stackBinDir, start, type RunningStack } from '../../scripts/stack/native.mts';
+import { startAlertWebhook } from '../../scripts/stack/alert-webhook.mjs';
+
+const hint = 'bash scripts/stack/provision.sh';
+const binaries = [
+  requireBinary('otelcol-companion (ocb build)', hint, [join(stackBinDir, 'otelcol-companion')]),
+  requireBinary('jaeger (v2, Go modules)', hint, [join(stackBinDir, 'jaeger')]),
+  requireBinary('prometheus', hint),
+  requireBinary('prometheus-alertmanager', hint),
+];
+const canRun = binaries.every((b) => b.shouldRun);
+
+const SERVICE = 'stack-e2e-app';
+const SECRET = 'sk-live-e2e-secret-4711';
+
+type Notification = { receiver: string; body: { alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string> }[] } };
+
+/** Polls `probe` until it returns a value (not undefined) or the time is up; the last error explains a timeout. */
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000, everyMs = 1000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+async function getJson<T = any>(url: string): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+}
+
+/** Spans of an OTLP-JSON result (Jaeger /api/v3), flattened with their resource's service.name. */
+interface FlatSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: string;
+  attributes: Record<string, unknown>;
+  service: string;
+}
+function flatten(result: any): FlatSpan[] {
+  const out: FlatSpan[] = [];
+  for (const rs of result?.resourceSpans ?? []) {
+    const resource = attrs(rs.resource?.attributes);
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const s of ss.spans ?? []) {
+        out.push({
+          traceId: s.traceId,
+          spanId: s.spanId,
+          parentSpanId: s.parentSpanId ?? '',
+          name: s.name,
+          kind: String(s.kind),
+          attributes: attrs(s.attributes),
+          service: String(resource['service.name'] ?? ''),
+        });
+      }
+    }
+  }
+  return out;
+}
+function attrs(list: { key: string; value: Record<string, unknown> }[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const { key, value } of list ?? []) out[key] = Object.values(value ?? {})[0];
+  return out;
+}
+const isServer = (s: FlatSpan) => s.kind === 'SPAN_KIND_SERVER' || s.kind === '2';
+const isClient = (s: FlatSpan) => s.kind === 'SPAN_KIND_CLIENT' || s.kind === '3';
+
+/**
+ * Requests on a timer until stopped (bounded: at most 10 minutes), each tick
+ * two pg-backed successes and one 500. Errors are swallowed: the assertions
+ * look at what the stack recorded, not at the client.
+ */
+function startTraffic(baseUrl: string): { stop(): Promise<void> } {
+  const until = Date.now() + 10 * 60_000;
+  let stopped = false;
+  let tick = 0;
+  const loop = (async () => {
+    while (!stopped && Date.now() < until) {
+      tick++;
+      await Promise.allSettled([fetch(`${baseUrl}/users/${tick % 50}`), fetch(`${baseUrl}/users/${(tick + 7) % 50}`), fetch(`${baseUrl}/fail`)]);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
+describe.runIf(canRun)('the stack, end to end with real binaries', { timeout: 180_000 }, () => {
+  let stack: RunningStack;
+  let app: RunningApp;
+  let hook: Awaited<ReturnType<typeof startAlertWebhook>>;
+  let runDir: string;
+  let startedAt: number;
+  let traffic: { stop(): Promise<void> } | undefined;
+
+  beforeAll(async () => {
+    for (const b of binaries) b.require();
+    startedAt = Date.now();
+    hook = await startAlertWebhook();
+    runDir = makeTestRunDir();
+    stack = await start({
+      ports: 'free',
+      jaegerStorage: 'memory',
+      runDir,
+      alertWebhookUrl: hook.url,
+      timing: { ruleFor: '4s', evaluationInterval: '2s', scrapeInterval: '2s', groupWait: '1s', groupInterval: '2s' },
+    });
+    app = await runApp('test/stack/fixtures/stack-app.cjs', {
+      env: {
+        TEST_PG_URL: getPgUrl(),
+        OTEL_SERVICE_NAME: SERVICE,
+        OTEL_EXPORTER_OTLP_ENDPOINT: stack.urls.otlpHttp,
+        OTEL_METRIC_EXPORT_INTERVAL: '1000',
+      },
+    });
+    // Steady traffic for the rest of the suite, as a live service has: rate()
+    // (alerts, Jaeger's Monitor tab) needs counters that keep increasing after
+    // their first scrape. One request in three fails: the error burst.
+    traffic = startTraffic(app.baseUrl);
+    // Secrets to redact, and the business event, once each (plus a repeat).
+    for (let i = 0; i < 3; i++) await fetch(`${app.baseUrl}/login?user=ada&token=${SECRET}`, { headers: { authorization: `Bearer ${SECRET}` } });
+    for (let i = 0; i < 2; i++) await fetch(`${app.baseUrl}/imports/participants`, { method: 'POST' });
+  }, 240_000);
+
+  afterAll(async () => {
+    await traffic?.stop();
+    await app?.stop();
+    await stack?.stop();
+    await hook?.close();
+    if (runDir) removeRunDir(runDir);
+  }, 60_000);
+
+  async function findTraces(): Promise<FlatSpan[]> {
+    const q = new URLSearchParams({
+      'query.service_name': SERVICE,
+      'query.start_time_min': new Date(startedAt - 60_000).toISOString(),
+      'query.start_time_max': new Date(Date.now() + 60_000).toISOString(),
+      'query.num_traces': '1000',
+    });
+    const body = await getJson(`${stack.urls.jaeger}/api/v3/traces?${q}`);
+    return flatten(body.result);
+  }
+
+  it('stores traces in Jaeger (/api/v3) with http server spans, pg client spans and correct parents', async () => {
+    const services = await eventually('service in Jaeger', async () => {
+      const body = await getJson<{ services: string[] }>(`${stack.urls.jaeger}/api/v3/services`);
+      return body.services?.includes(SERVICE) ? body.services : undefined;
+    });
+    expect(services).toContain(SERVICE);
+
+    const spans = await eventually('a /users/:id trace with its pg span', async () => {
+      const all = await findTraces();
+      const server = all.find((s) => isServer(s) && s.attributes['http.route'] === '/users/:id');
+      const pgSpan = server && all.find((s) => s.traceId === server.traceId && isClient(s) && s.attributes['db.system.name'] === 'postgresql');
+      return pgSpan ? all : undefined;
+    });
+    const server = spans.find((s) => isServer(s) && s.attributes['http.route'] === '/users/:id')!;
+    expect(server.parentSpanId).toBe('');
+    const trace = spans.filter((s) => s.traceId === server.traceId);
+    const byId = new Map(trace.map((s) => [s.spanId, s]));
+    const pgSpan = trace.find((s) => isClient(s) && s.attributes['db.system.name'] === 'postgresql')!;
+    // The pg span descends from the server span through real parent links.
+    let cursor: FlatSpan | undefined = pgSpan;
+    const chain: string[] = [];
+    while (cursor && cursor.parentSpanId) {
+      chain.push(cursor.name);
+      cursor = byId.get(cursor.parentSpanId);
+    }
+    expect(cursor?.spanId, `parent chain ${chain.join(' <- ')}`).toBe(server.spanId);
+    expect(server.attributes['http.response.status_code']).toBe('200');
+  });
+
+  it('redacts secrets before they reach Jaeger', async () => {
+    const spans = await eventually('the /login traces', async () => {
+      const all = await findTraces();
+      return all.some((s) => isServer(s) && s.attributes['http.route'] === '/login') ? all : undefined;
+    });
+    const login = spans.filter((s) => spans.some((r) => r.traceId === s.traceId && isServer(r) && r.attributes['http.route'] === '/login'));
+    expect(login.length).toBeGreaterThan(0);
+    expect(JSON.stringify(login)).not.toContain(SECRET);
+    // The request is still there, only its secret is gone.
+    const server = login.find(isServer)!;
+    expect(String(server.attributes['url.query'] ?? server.attributes['url.full'] ?? '')).toContain('user=ada');
+  });
+
+  it("serves the service's calls, latencies and errors on Jaeger's Monitor (SPM) API", { timeout: 150_000 }, async () => {
+    const params = (extra: Record<string, string> = {}) =>
+      new URLSearchParams({ service: SERVICE, endTs: String(Date.now()), lookback: '600000', step: '5000', ratePer: '60000', spanKind: 'server', ...extra });
+    const points = (body: any) =>
+      (body.metrics ?? []).flatMap((m: any) => m.metricPoints ?? []).map((p: any) => Number(p.gaugeValue?.doubleValue ?? NaN)).filter((v: number) => Number.isFinite(v));
+    const calls = await eventually('SPM call rates', async () => {
+      const v = points(await getJson(`${stack.urls.jaeger}/api/metrics/calls?${params()}`));
+      return v.some((x: number) => x > 0) ? v : undefined;
+    });
+    expect(Math.max(...calls)).toBeGreaterThan(0);
+    const latencies = await eventually('SPM p95 latencies', async () => {
+      const v = points(await getJson(`${stack.urls.jaeger}/api/metrics/latencies?${params({ quantile: '0.95' })}`));
+      return v.some((x: number) => x > 0) ? v : undefined;
+    });
+    expect(Math.max(...latencies)).toBeGreaterThan(0);
+    const errors = await eventually('SPM error rates', async () => {
+      const v = points(await getJson(`${stack.urls.jaeger}/api/metrics/errors?${params()}`));
+      return v.some((x: number) => x > 0) ? v : undefined;
+    });
+    // /fail is a third of the /users + /fail traffic.
+    expect(Math.max(...errors)).toBeGreaterThan(0.05);
+  });
+
+  async function promQuery(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+    const body = await getJson(`${stack.urls.prometheus}/api/v1/query?${new URLSearchParams({ query: expr })}`);
+    if (body.status !== 'success') throw new Error(`query failed: ${expr}: ${JSON.stringify(body)}`);
+    return body.data.result;
+  }
+
+  it('has span metrics and app metrics in Prometheus, labelled by service_name', async () => {
+    const spanMetrics = await eventually('span metrics', async () => {
+      const r = await promQuery(`traces_span_metrics_calls_total{service_name="${SERVICE}", span_kind="SPAN_KIND_SERVER"}`);
+      return r.length ? r : undefined;
+    });
+    expect(spanMetrics.map((s) => s.metric.http_route)).toContain('/users/:id');
+    const appMetrics = await eventually('app http metrics', async () => {
+      const r = await promQuery(`http_server_request_duration_seconds_count{service_name="${SERVICE}"}`);
+      return r.length ? r : undefined;
+    });
+    expect(appMetrics.some((s) => s.metric.http_response_status_code === '500')).toBe(true);
+  });
+
+  it('keeps exemplars that point at traces stored in Jaeger', async () => {
+    const exemplars = await eventually('exemplars', async () => {
+      const q = new URLSearchParams({
+        query: `traces_span_metrics_duration_milliseconds_bucket{service_name="${SERVICE}"}`,
+        start: String((startedAt - 60_000) / 1000),
+        end: String(Date.now() / 1000 + 60),
+      });
+      const body = await getJson(`${stack.urls.prometheus}/api/v1/query_exemplars?${q}`);
+      const list = (body.data ?? []).flatMap((series: any) => series.exemplars ?? []);
+      return list.length ? list : undefined;
+    });
+    const traceId = exemplars.map((e: any) => e.labels?.trace_id).find(Boolean);
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const trace = await getJson(`${stack.urls.jaeger}/api/v3/traces/${traceId}`);
+    expect(flatten(trace.result).length).toBeGreaterThan(0);
+  });
+
+  it('fires HighErrorRate on the error burst and Alertmanager routes it to the webhook', async () => {
+    const notification = await eventually(
+      'a HighErrorRate notification',
+      async () =>
+        (hook.notifications as Notification[]).find(
+          (n) => n.receiver === 'oncall-critical' && n.body.alerts.some((a) => a.labels.alertname === 'HighErrorRate' && a.labels.service === SERVICE),
+        ),
+      150_000,
+    );
+    const alert = notification.body.alerts.find((a) => a.labels.alertname === 'HighErrorRate')!;
+    expect(alert.status).toBe('firing');
+    expect(alert.labels).toMatchObject({ severity: 'critical', service: SERVICE, service_name: SERVICE });
+    expect(alert.annotations.summary).toContain(SERVICE);
+    expect(alert.annotations.description).toMatch(/%/);
+    expect(alert.annotations.runbook_url).toMatch(/docs\/runbooks\.md#higherrorrate$/);
+    // The warning of the same alert and service is inhibited while the critical fires.
+    const warnings = (hook.notifications as Notification[]).filter(
+      (n) => n.receiver === 'team-chat' && n.body.alerts.some((a) => a.labels.alertname === 'HighErrorRate' && a.status === 'firing'),
+    );
+    expect(warnings).toEqual([]);
+  }, 180_000);
+
+  it('notifies the business event import-participants-failed as BusinessEvent', async () => {
+    const notification = await eventually(
+      'a BusinessEvent notification',
+      async () =>
+        (hook.notifications as Notification[]).find(
+          (n) => n.receiver === 'event-notification' && n.body.alerts.some((a) => a.labels.alertname === 'BusinessEvent'),
+        ),
+      150_000,
+    );
+    const alert = notification.body.alerts.find((a) => a.labels.alertname === 'BusinessEvent')!;
+    expect(alert.labels).toMatchObject({ event_name: 'import-participants-failed', event_context: 'participants-import', service: SERVICE });
+    expect(Number(alert.annotations.count)).toBeGreaterThanOrEqual(1);
+    expect(alert.annotations.traces_url).toContain(`service=${SERVICE}`);
+  }, 180_000);
+
+  it('parses every PromQL expression of the rules and dashboards, and the dashboards return data', async () => {
+    const queries: PromQLQuery[] = allQueries();
+    expect(queries.filter((q) => q.source === 'rule').length).toBeGreaterThan(10);
+    expect(queries.filter((q) => q.source === 'dashboard').length).toBeGreaterThan(10);
+    // Parse errors are immediate; data may need a few more scrapes.
+    for (const q of queries) {
+      const body = await getJson(`${stack.urls.prometheus}/api/v1/query?${new URLSearchParams({ query: q.expr })}`).catch((err: Error) => ({
+        status: 'error',
+        error: err.message,
+      }));
+      expect(body.status, `${q.file} ${q.where}: ${q.expr}\n${JSON.stringify(body).slice(0, 400)}`).toBe('success');
+    }
+    let empty: string[] = [];
+    await eventually(
+      'data for every dashboard query',
+      async () => {
+        empty = [];
+        for (const q of queries.filter((x) => x.expectData)) if ((await promQuery(q.expr)).length === 0) empty.push(`${q.file} ${q.where}: ${q.expr}`);
+        return empty.length === 0 ? true : undefined;
+      },
+      90_000,
+      3000,
+    ).catch(() => undefined);
+    expect(empty, 'dashboard queries without data after the traffic').toEqual([]);
+  }, 180_000);
+});
