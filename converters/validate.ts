@@ -70,7 +70,8 @@ function toIssues(base: string, errors: ErrorObject[] | null | undefined, out: I
       path = '/id';
       message = 'is required (the alias uuid is accepted too)';
     } else {
-      message = FIELD_MESSAGES[lastSegment(path)] ?? (e.keyword === 'anyOf' ? 'does not match any accepted form' : e.message ?? e.keyword);
+      const field = lastSegment(path);
+      message = (Object.hasOwn(FIELD_MESSAGES, field) ? FIELD_MESSAGES[field] : undefined) ?? (e.keyword === 'anyOf' ? 'does not match any accepted form' : e.message ?? e.keyword);
       if (e.keyword === 'enum') message += ` (${(e.params.allowedValues as unknown[]).join(', ')})`;
     }
     const key = path + '\u0000' + message;

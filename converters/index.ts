@@ -1,0 +1,13 @@
+/**
+ * otel-companion/converters: OpenTelemetry spans ⇄ the Web Debug Protocol scheme.
+ * See docs/converters.md (usage) and docs/scheme-mapping.md (the mapping, and what is lost).
+ */
+export * from './model';
+export { validateDocument, assertDocument, SchemeValidationError, type ValidationResult } from './validate';
+export { otlpToScheme, spansToScheme, type OtlpToSchemeResult } from './otlp-to-scheme';
+export { schemeToOtlp, ConversionError, type SchemeToOtlpResult } from './scheme-to-otlp';
+export { decodeOtlpProtobuf } from './otlp-protobuf';
+export { stringifyDocument, writeDocument } from './json-writer';
+export { WDP, IMPORTANCE_TO_SEVERITY, severityToImportance } from './mapping';
+export { traceIdToUuid, uuidToTraceId } from './ids';
+export type * from './otlp-types';

@@ -1,0 +1,401 @@
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { anyToJson, attributeToAny, setOwn, ValueTooDeepError } from './any-value';
+import { idProblem, traceIdToUuid } from './ids';
+import { decodeNode, ORPHAN_TAG_PREFIX, PAYLOAD_RESPONSE_STATUS, type DecodedNode, type NodeRecord } from './mapping';
+import type { Issue, Payload, SchemeDocument, SchemeEvent } from './model';
+import type { AnyValue, KeyValue, OtlpSpan } from './otlp-types';
+import { wrongUnitMessage } from './time-units';
+import { describe } from './validate';
+
+/**
+ * Spans → scheme documents, one per trace. Inputs: OTLP/JSON ExportTraceServiceRequest (what
+ * /v1/traces receives and the collector's file exporter writes), the same decoded from protobuf,
+ * or SDK ReadableSpans. Everything is iterative: the span tree is assembled from parent links
+ * with maps, never by recursion.
+ */
+
+export interface SpanRecord {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  startMs: number;
+  endMs: number;
+  /** Start in nanoseconds (approximate beyond 2^53), for ordering siblings. */
+  startSort: number;
+  attributes: KeyValue[];
+  events: Array<{ name: string; timeMs: number; timeSort: number; attributes: KeyValue[] }>;
+  statusCode: number;
+  statusMessage: string;
+  resourceTags: string[];
+  /** JSON path of the span in the input, for issues. */
+  path: string;
+}
+
+export interface OtlpToSchemeResult {
+  documents: SchemeDocument[];
+  issues: Issue[];
+  spanCount: number;
+}
+
+// ---- time -----------------------------------------------------------------------------------
+
+interface NanoTime { ms: number; sort: number }
+
+/** A unix-nano value (decimal string or number) → ms (floored) and a sort key; or an error text. */
+export function parseNanos(value: unknown): NanoTime | string {
+  if (typeof value === 'string') {
+    if (!/^\d{1,20}$/.test(value)) return `must be unix nanoseconds as a decimal string, got ${JSON.stringify(value.slice(0, 40))}`;
+    const sort = Number(value);
+    const ms = value.length > 6 ? Number(value.slice(0, -6)) : 0;
+    const wrong = wrongUnitMessage(sort, 'ns');
+    return wrong ?? { ms, sort };
+  }
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) return `must be unix nanoseconds, got ${value}`;
+    const wrong = wrongUnitMessage(value, 'ns');
+    return wrong ?? { ms: Math.floor(value / 1e6), sort: value };
+  }
+  return `must be unix nanoseconds (a decimal string), got ${describe(value)}`;
+}
+
+// ---- OTLP/JSON reading ----------------------------------------------------------------------
+
+function resourceTagsOf(attributes: unknown): string[] {
+  const tags: string[] = [];
+  if (!Array.isArray(attributes)) return tags;
+  for (const kv of attributes as KeyValue[]) {
+    if (!kv || typeof kv.key !== 'string') continue;
+    let value: unknown;
+    try { value = anyToJson(kv.value); } catch { continue; }
+    tags.push(`${kv.key}:${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  }
+  return tags;
+}
+
+function attributesAt(value: unknown, path: string, issues: Issue[]): KeyValue[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) { issues.push({ path, message: `must be an array of {key, value}, got ${describe(value)}` }); return []; }
+  const out: KeyValue[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const kv = value[i] as KeyValue;
+    if (!kv || typeof kv !== 'object' || typeof kv.key !== 'string') { issues.push({ path: `${path}/${i}`, message: 'must be {key: string, value: AnyValue}' }); continue; }
+    if (kv.value !== undefined && (kv.value === null || typeof kv.value !== 'object')) { issues.push({ path: `${path}/${i}/value`, message: `must be an AnyValue object, got ${describe(kv.value)}` }); continue; }
+    out.push(kv);
+  }
+  return out;
+}
+
+const KIND_ENUM_NAMES: Record<string, number> = {
+  SPAN_KIND_UNSPECIFIED: 0, SPAN_KIND_INTERNAL: 1, SPAN_KIND_SERVER: 2, SPAN_KIND_CLIENT: 3, SPAN_KIND_PRODUCER: 4, SPAN_KIND_CONSUMER: 5,
+};
+const STATUS_ENUM_NAMES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
+
+function enumValue(value: unknown, names: Record<string, number>, max: number): number | undefined {
+  if (value === undefined || value === null) return 0;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max) return value;
+  if (typeof value === 'string' && Object.hasOwn(names, value)) return names[value];
+  return undefined;
+}
+
+/** One OTLP span → a SpanRecord, or undefined (with issues) when it cannot be used. */
+function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: Issue[]): SpanRecord | undefined {
+  if (!span || typeof span !== 'object' || Array.isArray(span)) { issues.push({ path, message: `must be a span object, got ${describe(span)}` }); return undefined; }
+  const before = issues.length;
+  const traceProblem = idProblem(span.traceId, 32);
+  if (traceProblem) issues.push({ path: `${path}/traceId`, message: traceProblem });
+  const spanProblem = idProblem(span.spanId, 16);
+  if (spanProblem) issues.push({ path: `${path}/spanId`, message: spanProblem });
+  let parentSpanId = '';
+  if (span.parentSpanId !== undefined && span.parentSpanId !== '' && span.parentSpanId !== null) {
+    // An all-zero parent is what some SDKs send for "no parent": a root, documented repair.
+    if (!/^0+$/.test(String(span.parentSpanId))) {
+      const parentProblem = idProblem(span.parentSpanId, 16);
+      if (parentProblem) issues.push({ path: `${path}/parentSpanId`, message: parentProblem });
+      else parentSpanId = span.parentSpanId.toLowerCase();
+    }
+  }
+  if (typeof span.name !== 'string') issues.push({ path: `${path}/name`, message: `must be a string, got ${describe(span.name)}` });
+  const kind = enumValue(span.kind, KIND_ENUM_NAMES, 5);
+  if (kind === undefined) issues.push({ path: `${path}/kind`, message: `must be a span kind 0..5, got ${describe(span.kind)}` });
+  const start = parseNanos(span.startTimeUnixNano);
+  if (typeof start === 'string') issues.push({ path: `${path}/startTimeUnixNano`, message: start });
+  const end = parseNanos(span.endTimeUnixNano);
+  if (typeof end === 'string') issues.push({ path: `${path}/endTimeUnixNano`, message: end });
+  else if (typeof start !== 'string' && end.sort < start.sort) issues.push({ path: `${path}/endTimeUnixNano`, message: 'is before startTimeUnixNano' });
+  const status = span.status ?? {};
+  const statusCode = enumValue(status.code, STATUS_ENUM_NAMES, 2);
+  if (statusCode === undefined) issues.push({ path: `${path}/status/code`, message: `must be 0 (unset), 1 (ok) or 2 (error), got ${describe(status.code)}` });
+  const attributes = attributesAt(span.attributes, `${path}/attributes`, issues);
+  const events: SpanRecord['events'] = [];
+  if (span.events !== undefined && span.events !== null) {
+    if (!Array.isArray(span.events)) issues.push({ path: `${path}/events`, message: `must be an array, got ${describe(span.events)}` });
+    else {
+      for (let i = 0; i < span.events.length; i++) {
+        const e = span.events[i];
+        const epath = `${path}/events/${i}`;
+        if (!e || typeof e !== 'object' || typeof e.name !== 'string') { issues.push({ path: epath, message: 'must be a span event {timeUnixNano, name, attributes}' }); continue; }
+        const t = parseNanos(e.timeUnixNano);
+        if (typeof t === 'string') { issues.push({ path: `${epath}/timeUnixNano`, message: t }); continue; }
+        events.push({ name: e.name, timeMs: t.ms, timeSort: t.sort, attributes: attributesAt(e.attributes, `${epath}/attributes`, issues) });
+      }
+    }
+  }
+  if (issues.length > before || typeof start === 'string' || typeof end === 'string') return undefined;
+  return {
+    traceId: span.traceId.toLowerCase(), spanId: span.spanId.toLowerCase(), parentSpanId, name: span.name, kind: kind!,
+    startMs: start.ms, endMs: end.ms, startSort: start.sort, attributes, events, statusCode: statusCode!,
+    statusMessage: typeof status.message === 'string' ? status.message : '', resourceTags, path,
+  };
+}
+
+/** Reads every span of an OTLP/JSON ExportTraceServiceRequest. Bad spans are reported and skipped. */
+export function readOtlpRequest(request: unknown, issues: Issue[]): SpanRecord[] {
+  const records: SpanRecord[] = [];
+  if (!request || typeof request !== 'object' || Array.isArray(request)) {
+    issues.push({ path: '', message: `must be an OTLP ExportTraceServiceRequest object, got ${describe(request)}` });
+    return records;
+  }
+  const rs = (request as { resourceSpans?: unknown }).resourceSpans;
+  if (rs === undefined) { issues.push({ path: '/resourceSpans', message: 'is required (an OTLP/JSON trace request)' }); return records; }
+  if (!Array.isArray(rs)) { issues.push({ path: '/resourceSpans', message: `must be an array, got ${describe(rs)}` }); return records; }
+  for (let r = 0; r < rs.length; r++) {
+    const res = rs[r] as { resource?: { attributes?: unknown }; scopeSpans?: unknown };
+    const rpath = `/resourceSpans/${r}`;
+    if (!res || typeof res !== 'object') { issues.push({ path: rpath, message: `must be an object, got ${describe(res)}` }); continue; }
+    const tags = resourceTagsOf(res.resource?.attributes);
+    if (res.scopeSpans === undefined) continue;
+    if (!Array.isArray(res.scopeSpans)) { issues.push({ path: `${rpath}/scopeSpans`, message: `must be an array, got ${describe(res.scopeSpans)}` }); continue; }
+    for (let s = 0; s < res.scopeSpans.length; s++) {
+      const ss = res.scopeSpans[s] as { spans?: unknown };
+      const spath = `${rpath}/scopeSpans/${s}`;
+      if (!ss || typeof ss !== 'object') { issues.push({ path: spath, message: `must be an object, got ${describe(ss)}` }); continue; }
+      if (ss.spans === undefined) continue;
+      if (!Array.isArray(ss.spans)) { issues.push({ path: `${spath}/spans`, message: `must be an array, got ${describe(ss.spans)}` }); continue; }
+      for (let i = 0; i < ss.spans.length; i++) {
+        const rec = readSpan(ss.spans[i] as OtlpSpan, `${spath}/spans/${i}`, tags, issues);
+        if (rec) records.push(rec);
+      }
+    }
+  }
+  return records;
+}
+
+// ---- SDK spans ------------------------------------------------------------------------------
+
+function hrToMs(t: readonly [number, number]): number {
+  return t[0] * 1000 + Math.floor(t[1] / 1e6);
+}
+function hrToSort(t: readonly [number, number]): number {
+  return t[0] * 1e9 + t[1];
+}
+function sdkAttributes(attrs: Record<string, unknown> | undefined): KeyValue[] {
+  const out: KeyValue[] = [];
+  if (!attrs) return out;
+  for (const key of Object.keys(attrs)) if (attrs[key] !== undefined) out.push({ key, value: attributeToAny(attrs[key]) });
+  return out;
+}
+
+/** SDK ReadableSpans (in process) → SpanRecords. */
+export function readSdkSpans(spans: readonly ReadableSpan[], issues: Issue[]): SpanRecord[] {
+  const out: SpanRecord[] = [];
+  const tagCache = new Map<unknown, string[]>();
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i];
+    const path = `/${i}`;
+    const ctx = s.spanContext();
+    const start = s.startTime, end = s.endTime;
+    if (!Number.isFinite(start[0]) || !Number.isFinite(start[1]) || !Number.isFinite(end[0]) || !Number.isFinite(end[1])) {
+      issues.push({ path: `${path}/startTime`, message: `span "${s.name}" has a non-finite time` });
+      continue;
+    }
+    let tags = tagCache.get(s.resource);
+    if (!tags) {
+      tags = [];
+      for (const [k, v] of Object.entries(s.resource?.attributes ?? {})) {
+        if (v !== undefined) tags.push(`${k}:${typeof v === 'string' ? v : JSON.stringify(v)}`);
+      }
+      tagCache.set(s.resource, tags);
+    }
+    const parent = s.parentSpanContext?.spanId;
+    out.push({
+      traceId: ctx.traceId, spanId: ctx.spanId, parentSpanId: parent && !/^0+$/.test(parent) ? parent : '',
+      name: s.name, kind: s.kind + 1, startMs: hrToMs(start), endMs: hrToMs(end), startSort: hrToSort(start),
+      attributes: sdkAttributes(s.attributes as Record<string, unknown>),
+      events: s.events.map((e) => ({ name: e.name, timeMs: hrToMs(e.time), timeSort: hrToSort(e.time), attributes: sdkAttributes(e.attributes as Record<string, unknown>) })),
+      statusCode: s.status.code, statusMessage: s.status.message ?? '', resourceTags: tags, path,
+    });
+  }
+  return out;
+}
+
+// ---- tree assembly --------------------------------------------------------------------------
+
+interface Item { event: SchemeEvent; sort: number; order?: number }
+
+function ordered(items: Item[]): SchemeEvent[] {
+  if (items.some((i) => i.order !== undefined)) {
+    items.sort((a, b) => (a.order ?? Number.MAX_SAFE_INTEGER) - (b.order ?? Number.MAX_SAFE_INTEGER));
+  } else {
+    items.sort((a, b) => a.sort - b.sort);
+  }
+  const out = new Array<SchemeEvent>(items.length);
+  for (let i = 0; i < items.length; i++) out[i] = items[i].event;
+  return out;
+}
+
+function nodeOf(rec: SpanRecord): NodeRecord {
+  return {
+    name: rec.name, isSpan: true, kind: rec.kind, startMs: rec.startMs, endMs: rec.endMs, attributes: rec.attributes,
+    statusCode: rec.statusCode, statusMessage: rec.statusMessage, resourceTags: rec.resourceTags,
+  };
+}
+
+function spanEventItems(rec: SpanRecord): Item[] {
+  const items: Item[] = [];
+  for (const e of rec.events) {
+    const d = decodeNode({
+      name: e.name, isSpan: false, kind: 0, startMs: e.timeMs, endMs: e.timeMs, attributes: e.attributes,
+      statusCode: 0, statusMessage: '', resourceTags: rec.resourceTags,
+    });
+    items.push({ event: d.event, sort: e.timeSort, order: d.order });
+  }
+  return items;
+}
+
+/** The spans of one trace → one document. */
+export function buildDocument(traceId: string, records: SpanRecord[], issues: Issue[]): SchemeDocument {
+  const byId = new Map<string, SpanRecord>();
+  const spans: SpanRecord[] = [];
+  for (const rec of records) {
+    const first = byId.get(rec.spanId);
+    if (first) { issues.push({ path: `${rec.path}/spanId`, message: `duplicate span id ${rec.spanId} (first at ${first.path}); this span is skipped` }); continue; }
+    byId.set(rec.spanId, rec);
+    spans.push(rec);
+  }
+  const children = new Map<string, SpanRecord[]>();
+  const roots: SpanRecord[] = [];
+  for (const rec of spans) {
+    if (rec.parentSpanId && rec.parentSpanId !== rec.spanId && byId.has(rec.parentSpanId)) {
+      let list = children.get(rec.parentSpanId);
+      if (!list) children.set(rec.parentSpanId, (list = []));
+      list.push(rec);
+    } else {
+      if (rec.parentSpanId === rec.spanId) issues.push({ path: `${rec.path}/parentSpanId`, message: 'is the span\'s own id (a parent cycle); the span is attached at the root' });
+      roots.push(rec);
+    }
+  }
+  // Spans not reachable from a root sit on parent cycles: cut each cycle at its earliest span.
+  const reached = new Set<string>();
+  const mark = (from: SpanRecord[]) => {
+    const stack = from.slice();
+    while (stack.length > 0) {
+      const rec = stack.pop()!;
+      if (reached.has(rec.spanId)) continue;
+      reached.add(rec.spanId);
+      const kids = children.get(rec.spanId);
+      if (kids) for (const k of kids) stack.push(k);
+    }
+  };
+  mark(roots);
+  if (reached.size < spans.length) {
+    const unreached = spans.filter((s) => !reached.has(s.spanId)).sort((a, b) => a.startSort - b.startSort);
+    for (const rec of unreached) {
+      if (reached.has(rec.spanId)) continue;
+      issues.push({ path: `${rec.path}/parentSpanId`, message: `parent cycle through span ${rec.parentSpanId}; the span is attached at the root` });
+      const siblings = children.get(rec.parentSpanId)!;
+      siblings.splice(siblings.indexOf(rec), 1);
+      roots.push(rec);
+      mark([rec]);
+    }
+  }
+
+  const decoded = new Map<string, DecodedNode>();
+  for (const rec of spans) decoded.set(rec.spanId, decodeNode(nodeOf(rec)));
+  for (const rec of spans) {
+    const d = decoded.get(rec.spanId)!;
+    const items = spanEventItems(rec);
+    for (const kid of children.get(rec.spanId) ?? []) {
+      const kd = decoded.get(kid.spanId)!;
+      if (!kd.isDocument) items.push({ event: kd.event, sort: kid.startSort, order: kd.order });
+    }
+    // Child spans first, then span events, as scheme-to-otlp expects for its default order.
+    const spanItems = items.splice(rec.events.length);
+    const nested = ordered(spanItems.concat(items));
+    const ev = d.event;
+    if (d.derivesResponse && ev.time !== undefined && ev.duration !== undefined) {
+      const payload: Payload = {};
+      if (d.responseStatus !== undefined) setOwn(payload, PAYLOAD_RESPONSE_STATUS, anyToJson(d.responseStatus as AnyValue));
+      const response: SchemeEvent = { type: 'response', payload, time: ev.time + ev.duration, duration: ev.duration };
+      if (ev.tags !== undefined) response.tags = ev.tags.slice();
+      nested.push(response);
+    }
+    if (nested.length > 0 || d.nestedEmpty) ev.nested = nested;
+  }
+
+  let version: number | undefined;
+  let docId: string | undefined;
+  const top: Item[] = [];
+  const docTop: Item[] = [];
+  for (const rec of roots) {
+    const d = decoded.get(rec.spanId)!;
+    version ??= d.version;
+    docId ??= d.docId;
+    if (d.isDocument) {
+      const items = spanEventItems(rec);
+      const spanItems: Item[] = [];
+      for (const kid of children.get(rec.spanId) ?? []) {
+        const kd = decoded.get(kid.spanId)!;
+        spanItems.push({ event: kd.event, sort: kid.startSort, order: kd.order });
+      }
+      for (const e of ordered(spanItems.concat(items))) docTop.push({ event: e, sort: 0 });
+      continue;
+    }
+    if (rec.parentSpanId && !hasExplicitTags(rec)) {
+      d.event.tags = [...(d.event.tags ?? []), ORPHAN_TAG_PREFIX + rec.parentSpanId];
+    }
+    top.push({ event: d.event, sort: rec.startSort, order: d.order });
+  }
+  const events = docTop.map((i) => i.event).concat(ordered(top));
+  return { id: docId ?? traceIdToUuid(traceId), version: version ?? 1, events };
+}
+
+function hasExplicitTags(rec: SpanRecord): boolean {
+  for (const kv of rec.attributes) if (kv.key === 'wdp.tags' || kv.key === 'wdp.event') return true;
+  return false;
+}
+
+/** Groups span records by trace (first-seen order) and builds one document each. */
+export function recordsToScheme(records: SpanRecord[], issues: Issue[]): SchemeDocument[] {
+  const traces = new Map<string, SpanRecord[]>();
+  for (const rec of records) {
+    let list = traces.get(rec.traceId);
+    if (!list) traces.set(rec.traceId, (list = []));
+    list.push(rec);
+  }
+  const docs: SchemeDocument[] = [];
+  for (const [traceId, list] of traces) {
+    try {
+      docs.push(buildDocument(traceId, list, issues));
+    } catch (err) {
+      if (!(err instanceof ValueTooDeepError)) throw err;
+      issues.push({ path: list[0].path, message: `trace ${traceId}: ${err.message}` });
+    }
+  }
+  return docs;
+}
+
+/** OTLP/JSON ExportTraceServiceRequest (parsed) → one document per trace. */
+export function otlpToScheme(request: unknown): OtlpToSchemeResult {
+  const issues: Issue[] = [];
+  const records = readOtlpRequest(request, issues);
+  return { documents: recordsToScheme(records, issues), issues, spanCount: records.length };
+}
+
+/** SDK ReadableSpans → one document per trace. */
+export function spansToScheme(spans: readonly ReadableSpan[]): OtlpToSchemeResult {
+  const issues: Issue[] = [];
+  const records = readSdkSpans(spans, issues);
+  return { documents: recordsToScheme(records, issues), issues, spanCount: records.length };
+}

@@ -1,0 +1,224 @@
+import { ValueTooDeepError } from './any-value';
+import { childHash, hashToSpanId, isTraceId, traceIdToUuid, traceSeed, uuidToTraceId, type PathHash } from './ids';
+import { encodeNode, WDP, ORPHAN_TAG_PREFIX, PAYLOAD_RESPONSE_STATUS, type EncodedNode } from './mapping';
+import type { Issue, JsonValue, SchemeDocument, SchemeEvent } from './model';
+import { OtlpSpanKind, type ExportTraceServiceRequest, type KeyValue, type OtlpResourceSpans, type OtlpSpan } from './otlp-types';
+
+/**
+ * Scheme documents → OTLP/JSON ExportTraceServiceRequest (one ResourceSpans per document).
+ * The walk over the event tree uses an explicit stack: documents 100k levels deep convert.
+ */
+
+export const SCOPE_NAME = 'otel-companion/converters';
+const DOCUMENT_SPAN_NAME = 'wdp.document';
+/** 1973-03-03T09:46:40Z: the earliest time the readers accept as epoch milliseconds. */
+const TIMELESS_DOCUMENT_START_MS = 100_000_000_000;
+
+export interface SchemeToOtlpResult {
+  request: ExportTraceServiceRequest;
+  issues: Issue[];
+  spanCount: number;
+}
+
+export class ConversionError extends Error {
+  constructor(readonly issues: Issue[]) {
+    super(issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; '));
+    this.name = 'ConversionError';
+  }
+}
+
+/** Milliseconds (non-negative integer) → OTLP's nanosecond decimal string. */
+export function msToNanoString(ms: number): string {
+  return ms === 0 ? '0' : `${ms}000000`;
+}
+
+function isPoint(ev: SchemeEvent): boolean {
+  return ev.duration === undefined && ev.nested === undefined;
+}
+
+/** The `k:v` tags every event carries: they become the resource (and come back as tags). */
+function commonResourceTags(doc: SchemeDocument): { attributes: KeyValue[]; tags: string[] } {
+  let common: Map<string, string> | undefined;
+  const stack: SchemeEvent[][] = [doc.events];
+  while (stack.length > 0 && (common === undefined || common.size > 0)) {
+    const list = stack.pop()!;
+    for (const ev of list) {
+      const mine = new Map<string, string>();
+      for (const tag of ev.tags ?? []) {
+        const colon = tag.indexOf(':');
+        if (colon <= 0) continue;
+        const key = tag.slice(0, colon);
+        if (!mine.has(key) && !tag.startsWith(ORPHAN_TAG_PREFIX)) mine.set(key, tag.slice(colon + 1));
+      }
+      if (common === undefined) common = mine;
+      else for (const [k, v] of common) if (mine.get(k) !== v) common.delete(k);
+      if (common.size === 0) break;
+      if (ev.nested && ev.nested.length > 0) stack.push(ev.nested);
+    }
+  }
+  const attributes: KeyValue[] = [];
+  const tags: string[] = [];
+  for (const [k, v] of common ?? []) {
+    attributes.push({ key: k, value: { stringValue: v } });
+    tags.push(`${k}:${v}`);
+  }
+  return { attributes, tags };
+}
+
+/** A request's last nested event, when it is exactly the response decodeNode derives back. */
+function foldableResponse(ev: SchemeEvent): { status: JsonValue | undefined } | undefined {
+  const nested = ev.nested;
+  if (ev.type !== 'request' || !nested || nested.length === 0 || ev.time === undefined || ev.duration === undefined) return undefined;
+  const r = nested[nested.length - 1];
+  if (r.type !== 'response' || r.time !== ev.time + ev.duration || r.duration !== ev.duration) return undefined;
+  for (const k of Object.keys(r)) if (k !== 'type' && k !== 'payload' && k !== 'time' && k !== 'duration' && k !== 'tags') return undefined;
+  if (ev.tags === undefined ? r.tags !== undefined : !(r.tags && r.tags.length === ev.tags.length && r.tags.every((t, i) => t === ev.tags![i]))) return undefined;
+  const keys = Object.keys(r.payload);
+  if (keys.length > 1 || (keys.length === 1 && keys[0] !== PAYLOAD_RESPONSE_STATUS)) return undefined;
+  if (Object.prototype.hasOwnProperty.call(ev.payload, PAYLOAD_RESPONSE_STATUS)) return undefined;
+  const status = r.payload[PAYLOAD_RESPONSE_STATUS];
+  if (keys.length === 1 && (typeof status !== 'number' || !Number.isSafeInteger(status))) return undefined;
+  return { status };
+}
+
+interface Frame {
+  list: SchemeEvent[];
+  path: string;
+  parentSpan: OtlpSpan | undefined;
+  parentHash: PathHash;
+  parentStartMs: number;
+}
+
+function toSpan(enc: EncodedNode, traceId: string, spanId: string, parentSpanId: string | undefined): OtlpSpan {
+  const span: OtlpSpan = {
+    traceId, spanId, name: enc.name, kind: enc.kind,
+    startTimeUnixNano: msToNanoString(enc.startMs), endTimeUnixNano: msToNanoString(enc.endMs),
+    attributes: enc.attributes, status: enc.statusMessage ? { code: enc.statusCode, message: enc.statusMessage } : { code: enc.statusCode },
+  };
+  if (parentSpanId) span.parentSpanId = parentSpanId;
+  return span;
+}
+
+/** Would decodeNode's default ordering (child spans, then span events, stably by start) give this order? */
+function needsExplicitOrder(list: SchemeEvent[], fallbackStartMs: number): boolean {
+  if (list.length < 2) return false;
+  const order: number[] = [];
+  for (let i = 0; i < list.length; i++) if (!isPoint(list[i])) order.push(i);
+  for (let i = 0; i < list.length; i++) if (isPoint(list[i])) order.push(i);
+  const start = (i: number) => list[i].time ?? fallbackStartMs;
+  order.sort((x, y) => start(x) - start(y)); // Array.prototype.sort is stable
+  for (let i = 0; i < order.length; i++) if (order[i] !== i) return true;
+  return false;
+}
+
+function orphanParent(ev: SchemeEvent): string | undefined {
+  for (const tag of ev.tags ?? []) {
+    if (tag.startsWith(ORPHAN_TAG_PREFIX)) {
+      const id = tag.slice(ORPHAN_TAG_PREFIX.length);
+      if (/^[0-9a-f]{16}$/.test(id) && id !== '0000000000000000') return id;
+    }
+  }
+  return undefined;
+}
+
+/** One validated document → the spans of one trace. Throws ConversionError on what OTLP cannot carry. */
+export function documentToResourceSpans(doc: SchemeDocument): { resourceSpans: OtlpResourceSpans; spanCount: number } {
+  const traceId = uuidToTraceId(String(doc.id));
+  if (!isTraceId(traceId)) throw new ConversionError([{ path: '/id', message: `${JSON.stringify(doc.id)} cannot be a trace id (it must be a UUID and not all zeros)` }]);
+  const seed = traceSeed(traceId);
+  const resource = commonResourceTags(doc);
+  const spans: OtlpSpan[] = [];
+  const docAttrs: KeyValue[] = [];
+  if (doc.version !== 1) docAttrs.push({ key: WDP.version, value: { intValue: String(doc.version) } });
+  if (doc.id !== traceIdToUuid(traceId)) docAttrs.push({ key: WDP.id, value: { stringValue: doc.id } });
+
+  let minStart = Infinity, maxEnd = -Infinity;
+  for (const ev of doc.events) {
+    if (ev.time === undefined) continue;
+    minStart = Math.min(minStart, ev.time);
+    maxEnd = Math.max(maxEnd, ev.time + (ev.duration ?? 0));
+  }
+  // A document without any time still needs a plausible epoch time in OTLP; the absence is
+  // marked on each span (wdp.absent.time), so the value itself never comes back.
+  const docStart = Number.isFinite(minStart) ? minStart : TIMELESS_DOCUMENT_START_MS;
+  const needsDocumentSpan = doc.events.length === 0 || doc.events.some(isPoint);
+  let documentSpan: OtlpSpan | undefined;
+  const rootHash: PathHash = { a: seed.a, b: seed.b };
+  if (needsDocumentSpan) {
+    documentSpan = {
+      traceId, spanId: hashToSpanId(childHash({ a: seed.b ^ 0x0d0c0d0c, b: seed.a }, 0x7fffffff)), name: DOCUMENT_SPAN_NAME,
+      kind: OtlpSpanKind.INTERNAL, startTimeUnixNano: msToNanoString(docStart),
+      endTimeUnixNano: msToNanoString(Number.isFinite(maxEnd) ? maxEnd : docStart),
+      attributes: [{ key: WDP.document, value: { boolValue: true } }, ...docAttrs], status: { code: 0 },
+    };
+    spans.push(documentSpan);
+  }
+
+  const stack: Frame[] = [{ list: doc.events, path: '/events', parentSpan: documentSpan, parentHash: rootHash, parentStartMs: docStart }];
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    const { list, parentSpan } = frame;
+    const explicitOrder = needsExplicitOrder(list, frame.parentStartMs);
+    const children: Frame[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const ev = list[i];
+      const path = `${frame.path}/${i}`;
+      const point = isPoint(ev);
+      const fold = point ? undefined : foldableResponse(ev);
+      let enc: EncodedNode;
+      try {
+        enc = encodeNode(ev, {
+          isSpan: !point, fallbackStartMs: frame.parentStartMs, resourceTags: resource.tags,
+          response: ev.type === 'request' && !point ? (fold ?? 'absent') : undefined,
+        });
+      } catch (err) {
+        if (err instanceof ValueTooDeepError) throw new ConversionError([{ path: `${path}/payload`, message: err.message }]);
+        throw err;
+      }
+      if (explicitOrder) enc.attributes.push({ key: WDP.order, value: { intValue: String(i) } });
+      if (point) {
+        // Root-level point events always have the document span as parent (needsDocumentSpan).
+        const target = parentSpan!;
+        (target.events ??= []).push({ timeUnixNano: msToNanoString(enc.startMs), name: enc.name, attributes: enc.attributes });
+        continue;
+      }
+      const hash = childHash(frame.parentHash, i);
+      let nestedList = ev.nested ?? [];
+      if (fold) nestedList = nestedList.slice(0, -1);
+      else if (ev.nested !== undefined && ev.nested.length === 0) enc.attributes.push({ key: WDP.nestedEmpty, value: { boolValue: true } });
+      if (!parentSpan && docAttrs.length > 0) enc.attributes.push(...docAttrs);
+      const parentId = parentSpan ? parentSpan.spanId : orphanParent(ev);
+      const span = toSpan(enc, traceId, hashToSpanId(hash), parentId);
+      spans.push(span);
+      if (nestedList.length > 0) children.push({ list: nestedList, path: `${path}/nested`, parentSpan: span, parentHash: hash, parentStartMs: enc.startMs });
+    }
+    // Reverse push keeps the output in document order (pre-order, siblings in order).
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  return {
+    resourceSpans: {
+      resource: { attributes: resource.attributes },
+      scopeSpans: [{ scope: { name: SCOPE_NAME }, spans }],
+    },
+    spanCount: spans.length,
+  };
+}
+
+/** Validated documents → one OTLP/JSON request. Documents that cannot be converted are reported, the rest converted. */
+export function schemeToOtlp(docs: SchemeDocument | SchemeDocument[]): SchemeToOtlpResult {
+  const list = Array.isArray(docs) ? docs : [docs];
+  const resourceSpans: OtlpResourceSpans[] = [];
+  const issues: Issue[] = [];
+  let spanCount = 0;
+  for (let d = 0; d < list.length; d++) {
+    try {
+      const r = documentToResourceSpans(list[d]);
+      resourceSpans.push(r.resourceSpans);
+      spanCount += r.spanCount;
+    } catch (err) {
+      if (!(err instanceof ConversionError)) throw err;
+      for (const issue of err.issues) issues.push({ ...issue, path: (list.length > 1 ? `/${d}` : '') + issue.path });
+    }
+  }
+  return { request: { resourceSpans }, issues, spanCount };
+}
