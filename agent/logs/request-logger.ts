@@ -1,3 +1,6 @@
+import {
+  ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH,
+} from '@opentelemetry/semantic-conventions';
 import { defaultLogger, type Logger } from './logger';
 
 // `req.logger` for TypeScript apps: Express's Request lives in the global `Express` namespace
@@ -17,6 +20,17 @@ export interface RequestLike {
   headers: Record<string, string | string[] | undefined>;
   user?: { id?: unknown } | undefined;
   logger?: Logger;
+  method?: string;
+  originalUrl?: string;
+  url?: string;
+  baseUrl?: string;
+  route?: { path?: unknown };
+}
+
+/** The parts of a response the access log reads. */
+interface ResponseLike {
+  statusCode?: number;
+  once?(event: 'finish' | 'close', listener: () => void): unknown;
 }
 
 export interface RequestLoggerOptions {
@@ -28,6 +42,34 @@ export interface RequestLoggerOptions {
   requestIdHeader?: string;
   /** Where the user id is. Default `req.user?.id` (passport and most auth middlewares). */
   userId?: (req: RequestLike) => unknown;
+  /**
+   * One line per finished request (seed 001's http lines): method, route, path, status and
+   * duration_ms, at info (warn for 4xx, error for 5xx). Default false.
+   */
+  accessLog?: boolean;
+}
+
+function pathOnly(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function logAccess(req: RequestLike, res: ResponseLike, startedAt: bigint): void {
+  try {
+    const status = res.statusCode ?? 0;
+    const fields: Record<string, unknown> = {
+      [ATTR_HTTP_REQUEST_METHOD]: req.method,
+      [ATTR_URL_PATH]: pathOnly(req.originalUrl ?? req.url),
+      [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+      duration_ms: Math.round(Number(process.hrtime.bigint() - startedAt) / 1e4) / 100,
+    };
+    if (typeof req.route?.path === 'string') fields[ATTR_HTTP_ROUTE] = `${req.baseUrl ?? ''}${req.route.path}`;
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    req.logger?.log(level, 'request completed', fields);
+  } catch {
+    // The access line is best effort.
+  }
 }
 
 function headerValue(req: RequestLike, name: string): string | undefined {
@@ -50,7 +92,7 @@ export function requestLogger(options: RequestLoggerOptions = {}) {
   const requestIdHeader = (options.requestIdHeader ?? 'x-request-id').toLowerCase();
   const readUserId = options.userId ?? defaultUserId;
 
-  return function otelCompanionRequestLogger(req: RequestLike, _res: unknown, next: (err?: unknown) => void): void {
+  return function otelCompanionRequestLogger(req: RequestLike, res: ResponseLike, next: (err?: unknown) => void): void {
     let child: Logger | undefined;
     let childHasUser = false;
     try {
@@ -83,6 +125,11 @@ export function requestLogger(options: RequestLoggerOptions = {}) {
       });
     } catch {
       // A frozen request object: leave it alone rather than fail the request.
+    }
+    if (options.accessLog && typeof res?.once === 'function') {
+      const startedAt = process.hrtime.bigint();
+      // 'finish' runs in the request's async context, so the line carries its trace_id.
+      res.once('finish', () => logAccess(req, res, startedAt));
     }
     next();
   };

@@ -61,6 +61,13 @@ describe('logs under the preload agent', () => {
     const failed = lines.find((l) => l.message === 'failed line') as { err?: { stack?: string } } | undefined;
     expect(failed?.err?.stack).toContain('Error: kaput');
 
+    // The access line (accessLog: true), in the same trace, with the route.
+    const access = lines.find((l) => l.message === 'request completed' && l['url.path'] === '/work/42');
+    expect(access).toMatchObject({
+      level: 'info', trace_id: server.traceId, tenant_id: 'acme', 'http.request.method': 'GET', 'http.route': '/work/:id', 'http.response.status_code': 200,
+    });
+    expect(typeof access!.duration_ms).toBe('number');
+
     // No span, no ids.
     const outside = lines.find((l) => l.message === 'outside any request');
     expect(outside).toBeDefined();
