@@ -115,6 +115,10 @@ function countDataPoints(rm: ResourceMetrics): number {
  */
 export function nameDbPool<P extends object>(pool: P, name: string): P {
   try {
+    if (!pool || typeof (pool as { totalCount?: unknown }).totalCount !== 'number') {
+      agentLog.warn('nameDbPool: the first argument is not a pg.Pool (no totalCount); nothing is tracked');
+      return pool;
+    }
     if (typeof name !== 'string' || name.trim() === '') {
       agentLog.warn(`nameDbPool: the name must be a non-empty string (got ${JSON.stringify(name)}); the pool keeps its default name`);
       poolRegistry.track(pool as unknown as PgPoolLike);

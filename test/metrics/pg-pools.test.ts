@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ATTR_DB_OPERATION_NAME, METRIC_DB_CLIENT_OPERATION_DURATION } from '@opentelemetry/semantic-conventions';
 import { PgMetricsInstrumentation, PG_METRICS_SCOPE, sqlOperationName } from '../../agent/metrics/pg-metrics';
 import { derivePoolName, poolRegistry } from '../../agent/metrics/pg-pools';
@@ -138,9 +138,18 @@ describe('pg metrics with several pools (real PostgreSQL)', () => {
     expect(poolRegistry.nameOf(first as never)).toBe('same');
     expect(poolRegistry.nameOf(second as never)).toBe('same#2');
     nameDbPool(second, 'reports-replica');
+    // Not a pool: a warning, nothing tracked, no exception.
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(() => nameDbPool({ query() {} }, 'not-a-pool')).not.toThrow();
+      expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toContain('nameDbPool: the first argument is not a pg.Pool');
+    } finally {
+      stderr.mockRestore();
+    }
     const m = await reader.metrics();
     expect(value(m, MAX, { [POOL]: 'reports-replica' })).toBe(10);
     expect(value(m, MAX, { [POOL]: 'same' })).toBe(10);
+    expect(named(m, MAX).flatMap((x) => x.dataPoints).some((d) => d.attributes[POOL] === 'not-a-pool')).toBe(false);
   });
 
   it('reports an ended pool as empty instead of repeating its last values', async () => {
