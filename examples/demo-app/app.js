@@ -6,6 +6,9 @@ const { withSpan } = require('otel-companion');
 // Logs, business events and health: docs/logs-events-health.md.
 const { createLogger, requestLogger, startExecution, healthRouter, pgCheck, memoryCheck } = require('otel-companion');
 const db = require('./db');
+// Business metrics (Prometheus: app_participants_imported_total): docs/metrics.md.
+const { counter } = require('otel-companion');
+const participantsImported = counter('app.participants.imported', { description: 'Participants imported', unit: '{participant}' });
 
 class ValidationError extends Error {
   constructor(message, details) {
@@ -56,6 +59,7 @@ function createApp(pool) {
       const participants = withSpan('validate participants', { 'participants.count': count }, () => validateParticipants(req.body));
       const imported = await db.insertParticipants(pool, participants);
       importRun.recordEvent('participants-imported', { count: imported });
+      participantsImported.add(imported);
       req.logger.info('participants imported', { count: imported, execution_id: importRun.executionId });
       res.status(201).json({ imported });
     } catch (err) {
