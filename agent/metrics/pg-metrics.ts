@@ -42,6 +42,12 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
     return poolRegistry;
   }
 
+  /** The CommonJS exports, also when the hook hands over an ES module namespace (--import). */
+  private static cjs(exports: unknown): unknown {
+    const ns = exports as { [Symbol.toStringTag]?: unknown; default?: unknown } | null;
+    return ns && ns[Symbol.toStringTag] === 'Module' ? (ns.default ?? ns) : exports;
+  }
+
   protected init() {
     return [
       new InstrumentationNodeModuleDefinition('pg-pool', ['>=2.0.0 <4'], (exports) => this.patchPool(exports)),
@@ -112,7 +118,7 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
   }
 
   private patchPg(exports: unknown): unknown {
-    const proto = (exports as { Client?: { prototype?: QueryOwner } })?.Client?.prototype;
+    const proto = (PgMetricsInstrumentation.cjs(exports) as { Client?: { prototype?: QueryOwner } })?.Client?.prototype;
     if (!proto || typeof proto.query !== 'function') return exports;
     // @opentelemetry/instrumentation-pg wraps the same method from its own hook on 'pg', which runs
     // after this one, and InstrumentationBase._wrap first unwraps any shimmer wrapper it finds.
@@ -135,7 +141,7 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
   }
 
   private unpatchPg(exports: unknown): void {
-    const proto = (exports as { Client?: { prototype?: QueryOwner } })?.Client?.prototype;
+    const proto = (PgMetricsInstrumentation.cjs(exports) as { Client?: { prototype?: QueryOwner } })?.Client?.prototype;
     const original = (proto?.query as { [OURS]?: QueryOwner['query'] } | undefined)?.[OURS];
     if (proto && original) {
       const enumerable = Object.prototype.propertyIsEnumerable.call(proto, 'query');
