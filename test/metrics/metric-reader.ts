@@ -38,6 +38,10 @@ export function point(all: MetricData[], name: string, want: Attributes): DataPo
   return found[0]!;
 }
 
+export function hasPoint(all: MetricData[], name: string, want: Attributes): boolean {
+  return named(all, name).some((m) => (m.dataPoints as DataPoint<unknown>[]).some((p) => matches(p.attributes, want)));
+}
+
 export function value(all: MetricData[], name: string, want: Attributes): number {
   return point(all, name, want).value as number;
 }
