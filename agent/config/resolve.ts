@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { type Setting, type SettingsOf, SettingError } from './setting';
 
 /** One rejected value. Printed as one line; the default is used instead. */
@@ -99,7 +98,8 @@ export function readConfigFile(path: string | undefined, problems: ConfigProblem
     return undefined;
   }
   try {
-    const parsed: unknown = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    // yaml is loaded only when a YAML file is given: it is not free at start-up.
+    const parsed: unknown = path.endsWith('.json') ? JSON.parse(text) : (require('yaml') as typeof import('yaml')).parse(text);
     if (parsed === null || parsed === undefined) return {};
     if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('top level is not a mapping');
     return parsed as Record<string, unknown>;

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { bool, keyValues, list, optionalText, type Setting } from '../config/setting';
+import { bool, defineSetting, keyValues, list, optionalText, type Setting } from '../config/setting';
 
 /**
  * Free-form rule specs (redaction patterns) are accepted as given and parsed item by item when the
@@ -7,15 +6,10 @@ import { bool, keyValues, list, optionalText, type Setting } from '../config/set
  * apply. The settings layer would otherwise reject the whole value and fall back to the default.
  */
 function ruleSpec(base: { env: string; file: string; description: string; accepts: string }): Setting<string | string[]> {
-  return {
-    env: base.env,
-    file: base.file,
-    description: base.description,
-    accepts: base.accepts,
-    schema: z.union([z.string(), z.array(z.string())]),
-    fromEnv: (raw) => raw.trim(),
-    default: '',
-  };
+  return defineSetting<string | string[]>(
+    { ...base, fromEnv: (raw) => raw.trim(), default: '' },
+    (z) => z.union([z.string(), z.array(z.string())]),
+  );
 }
 
 // Lists whose items are plain names: kept loose (any characters but commas) so that header and

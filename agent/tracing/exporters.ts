@@ -1,6 +1,7 @@
-import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { AgentConfig } from '../config';
 import { ExportHealth, trackExports } from './export-health';
 
@@ -18,8 +19,33 @@ function exporterOptions(config: AgentConfig, signal: Signal) {
   return { url: otlpUrl(config, signal), headers: { ...config.standard.otlpHeaders }, timeoutMillis: config.standard.otlpTimeoutMs };
 }
 
-// Only the chosen encoding's package is loaded: each costs start-up time and memory.
+interface BasicExporter<T> {
+  export(items: T[], cb: (r: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+  forceFlush?(): Promise<void>;
+}
+
+/**
+ * Defers building an exporter until its first export. The OTLP encoders cost tens of ms to load,
+ * and the agent runs before the app: nothing is sent before the first batch anyway, so start-up
+ * does not pay for them. Shutting down an exporter that never exported loads nothing.
+ */
+export function lazyExporter<T, E extends BasicExporter<T>>(build: () => E): E {
+  let real: E | undefined;
+  const get = () => (real ??= build());
+  return {
+    export: (items: T[], cb: (r: ExportResult) => void) => get().export(items, cb),
+    shutdown: () => (real ? real.shutdown() : Promise.resolve()),
+    forceFlush: () => (real?.forceFlush ? real.forceFlush() : Promise.resolve()),
+  } as unknown as E;
+}
+
 export function createSpanExporter(config: AgentConfig): SpanExporter {
+  return lazyExporter<ReadableSpan, SpanExporter>(() => buildSpanExporter(config));
+}
+
+// Only the chosen encoding's package is loaded: each costs start-up time and memory.
+function buildSpanExporter(config: AgentConfig): SpanExporter {
   const opts = exporterOptions(config, 'traces');
   if (config.standard.otlpProtocol === 'http/json') {
     const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
@@ -29,12 +55,8 @@ export function createSpanExporter(config: AgentConfig): SpanExporter {
   return new OTLPTraceExporter(opts);
 }
 
+/** Not tracked here: the metrics concern counts data points (agent/metrics). */
 export function createMetricExporter(config: AgentConfig): PushMetricExporter {
-  const health = new ExportHealth('metric batches', otlpUrl(config, 'metrics'));
-  return trackExports(buildMetricExporter(config), health, () => 1);
-}
-
-function buildMetricExporter(config: AgentConfig): PushMetricExporter {
   const opts = exporterOptions(config, 'metrics');
   if (config.standard.otlpProtocol === 'http/json') {
     const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
@@ -46,7 +68,8 @@ function buildMetricExporter(config: AgentConfig): PushMetricExporter {
 
 export function createLogExporter(config: AgentConfig): LogRecordExporter {
   const health = new ExportHealth('log records', otlpUrl(config, 'logs'));
-  return trackExports(buildLogExporter(config), health, (records: unknown[]) => records.length);
+  const exporter = lazyExporter<ReadableLogRecord, LogRecordExporter>(() => buildLogExporter(config));
+  return trackExports(exporter, health, (records: unknown[]) => records.length);
 }
 
 function buildLogExporter(config: AgentConfig): LogRecordExporter {
