@@ -197,14 +197,14 @@ export function compileRules(options: RuleOptions = {}, source: RuleSource = def
   const terms = containsList.map(escapeRegex).join('|');
   const queryRule: ScanRule = {
     name: 'query_param',
-    regex: `((?:^|[?&;])(?:${paramNames.join('|')}|[^=&#?/\\s]*(?:${terms})[^=&#?/\\s]*)=)[^&#\\s]+`,
+    regex: `((?:^|[?&;])(?:${paramNames.join('|')}|[^=&#?/\\s]{0,64}(?:${terms})[^=&#?/\\s]{0,64})=)[^&#\\s]+`,
     mask: 'keep_first_group',
   };
   // A path segment right after one that names a secret (/password-reset/<token>, /sessions/<id>):
   // what odd routes leak when no route matched and the raw path is all there is.
   const pathRule: ScanRule = {
     name: 'path_secret',
-    regex: `(/[^/?#\\s]*(?:${terms}|reset|verify|confirm|invite|magic|unsubscribe)[^/?#\\s]*/)[^/?#\\s:{*][^/?#\\s]*`,
+    regex: `(/[^/?#\\s]{0,64}(?:${terms}|reset|verify|confirm|invite|magic|unsubscribe)[^/?#\\s]{0,64}/)[^/?#\\s:{*][^/?#\\s]*`,
     mask: 'keep_first_group',
   };
   const text = new Scanner(textRules, mask);

@@ -3,7 +3,7 @@
  * `INSERT INTO users (email, password_hash) VALUES ($1, $2)`. Their values are masked whole, because
  * a password has no shape a pattern could find. Cached per statement text (statements repeat).
  */
-const COMPARISON = /("?[A-Za-z_][\w$]*"?)\s*(?:=|<>|!=|\bI?LIKE\b)\s*\$(\d+)/gi;
+const COMPARISON = /("?[A-Za-z_][\w$]{0,62}"?)\s*(?:=|<>|!=|\bI?LIKE\b)\s*\$(\d+)/gi;
 const INSERT = /\(([^()]*)\)\s*VALUES\s*\(([^()]*)\)/gi;
 const NONE: ReadonlySet<number> = new Set();
 
