@@ -5,8 +5,7 @@ import { createMetricExporter, otlpUrl } from '../tracing/exporters';
 import { ExportHealth, trackExports } from '../tracing/export-health';
 import { activeInstrumentationNames } from '../tracing/instrumentations';
 import { agentLog } from '../tracing/diagnostics';
-import { createViews, parseBoundaries } from './views';
-import { DEFAULT_DB_DURATION_BUCKETS, DEFAULT_HTTP_DURATION_BUCKETS } from './settings';
+import { createViews } from './views';
 import { poolRegistry, type PgPoolLike } from './pg-pools';
 import { PgMetricsInstrumentation } from './pg-metrics';
 import { ProcessMetricsInstrumentation } from './process-metrics';
@@ -46,16 +45,12 @@ export function createMetricsSetup(config: AgentConfig): MetricsSetup {
     }
   }
   const views = createViews({
-    httpDurationBuckets: nonEmpty(parseBoundaries(m.httpDurationBuckets), DEFAULT_HTTP_DURATION_BUCKETS),
-    dbDurationBuckets: nonEmpty(parseBoundaries(m.dbDurationBuckets), DEFAULT_DB_DURATION_BUCKETS),
+    httpDurationBuckets: m.httpDurationBuckets,
+    dbDurationBuckets: m.dbDurationBuckets,
     httpUnmatchedRoute: m.httpUnmatchedRoute.toLowerCase() === 'none' ? undefined : m.httpUnmatchedRoute,
     replacePgMetrics: pgMetrics,
   });
   return { readers, views, instrumentations };
-}
-
-function nonEmpty(values: number[], fallback: readonly number[]): number[] {
-  return values.length ? values : [...fallback];
 }
 
 function runtimeInstrumentations(precisionMs: number): Instrumentation[] {

@@ -57,8 +57,3 @@ function fillRoute(value: string): IAttributesProcessor {
     process: (incoming) => (incoming[ATTR_HTTP_ROUTE] === undefined ? { ...incoming, [ATTR_HTTP_ROUTE]: value } : incoming),
   };
 }
-
-/** Bucket boundaries from the settings: numbers, ascending, without duplicates. */
-export function parseBoundaries(items: readonly string[]): number[] {
-  return [...new Set(items.map(Number).filter((n) => Number.isFinite(n) && n >= 0))].sort((a, b) => a - b);
-}

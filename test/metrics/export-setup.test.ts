@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PeriodicExportingMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
 import { loadConfig, formatProblem } from '../../agent/config';
@@ -26,7 +29,7 @@ describe('metrics settings', () => {
     expect(config.metrics.exportIntervalMs).toBe(60000);
     expect(config.metrics.prometheusHost).toBe('localhost');
     expect(config.metrics.prometheusPort).toBe(9464);
-    expect(config.metrics.httpDurationBuckets.map(Number)).toEqual([...DEFAULT_HTTP_DURATION_BUCKETS]);
+    expect(config.metrics.httpDurationBuckets).toEqual([...DEFAULT_HTTP_DURATION_BUCKETS]);
   });
 
   it('rejects bad values with one line naming variable, value and what is accepted, then uses the default', () => {
@@ -38,10 +41,44 @@ describe('metrics settings', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^invalid OTEL_METRICS_EXPORTER="statsd" .*otlp, prometheus, console or none.*using default \["otlp"\]/));
     expect(lines).toContainEqual(expect.stringMatching(/^invalid OTEL_METRIC_EXPORT_INTERVAL="10s" \(not an integer\).*using default 60000/));
     expect(lines).toContainEqual(expect.stringMatching(/^invalid OTEL_EXPORTER_PROMETHEUS_PORT="70000"/));
-    expect(lines).toContainEqual(expect.stringMatching(/^invalid OTEL_COMPANION_HTTP_DURATION_BUCKETS="0.1,fast"/));
+    expect(lines).toContainEqual(expect.stringMatching(/^invalid OTEL_COMPANION_HTTP_DURATION_BUCKETS="0.1,fast" \("fast" is not a number of seconds\)/));
     expect(config.metrics.exporters).toEqual(['otlp']);
     expect(config.metrics.exportIntervalMs).toBe(60000);
     expect(config.metrics.prometheusPort).toBe(9464);
+  });
+});
+
+describe('bucket settings', () => {
+  it('take comma-separated seconds from env and numbers from the config file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-companion-metrics-'));
+    const file = path.join(dir, 'otel.yaml');
+    fs.writeFileSync(file, 'metrics:\n  dbDurationBuckets: [0.01, 0.1, 1]\n  httpDurationBuckets: [1, 0.5]\n');
+    try {
+      const { config, problems } = loadConfig({ OTEL_COMPANION_CONFIG_FILE: file, OTEL_COMPANION_HTTP_DURATION_BUCKETS: '0.05, 0.25,1' });
+      expect(config.metrics.httpDurationBuckets).toEqual([0.05, 0.25, 1]);
+      expect(config.metrics.dbDurationBuckets).toEqual([0.01, 0.1, 1]);
+      expect(problems).toEqual([]);
+      const fromFile = loadConfig({ OTEL_COMPANION_CONFIG_FILE: file });
+      expect(fromFile.problems.map(formatProblem)).toContainEqual(expect.stringContaining(`${file}:metrics.httpDurationBuckets`));
+      expect(fromFile.problems.map(formatProblem)).toContainEqual(expect.stringContaining('ascending'));
+      expect(fromFile.config.metrics.httpDurationBuckets).toEqual([...DEFAULT_HTTP_DURATION_BUCKETS]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reach the histogram views', async () => {
+    const { config } = loadConfig({ OTEL_COMPANION_HTTP_DURATION_BUCKETS: '0.1,1', OTEL_COMPANION_DB_DURATION_BUCKETS: '0.01' });
+    const setup = createMetricsSetup(config);
+    for (const i of setup.instrumentations) i.disable();
+    await Promise.all(setup.readers.map((r) => r.shutdown().catch(() => undefined)));
+    const boundaries = (name: string, meter?: string) => {
+      const v = setup.views.find((x) => x.instrumentName === name && x.meterName === meter);
+      return (v?.aggregation as { options?: { boundaries: number[] } } | undefined)?.options?.boundaries;
+    };
+    expect(boundaries('http.server.request.duration')).toEqual([0.1, 1]);
+    expect(boundaries('http.client.request.duration')).toEqual([0.1, 1]);
+    expect(boundaries('db.client.operation.duration', 'otel-companion-pg-metrics')).toEqual([0.01]);
   });
 });
 
