@@ -253,10 +253,10 @@ async function freePort(): Promise<number> {
 
 /** Ports a service listens on inside its container: published ones plus `expose`. */
 function containerPorts(name: string, svc: ComposeService): { port: number; hostPort?: number }[] {
-  const published = (svc.ports ?? []).map((p) => parsePort(String(p), `services.${name}.ports`));
-  const exposed = (svc.expose ?? []).map((p) => ({ containerPort: parsePort(String(p), `services.${name}.expose`).containerPort }));
+  const published: PortMapping[] = (svc.ports ?? []).map((p) => parsePort(String(p), `services.${name}.ports`));
+  const exposed: PortMapping[] = (svc.expose ?? []).map((p) => ({ containerPort: parsePort(String(p), `services.${name}.expose`).containerPort }));
   const seen = new Map<number, number | undefined>();
-  for (const p of [...published, ...exposed]) if (!seen.has(p.containerPort)) seen.set(p.containerPort, 'hostPort' in p ? p.hostPort : undefined);
+  for (const p of [...published, ...exposed]) if (!seen.has(p.containerPort)) seen.set(p.containerPort, p.hostPort);
   return [...seen].map(([port, hostPort]) => ({ port, hostPort }));
 }
 

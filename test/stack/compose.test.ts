@@ -22,7 +22,7 @@ import {
   repoRoot,
   stackBinDir,
   type NativePlan,
-} from '../../scripts/stack/native.mts';
+} from '../../scripts/stack/native.mjs';
 
 const provisionHint = 'bash scripts/stack/provision.sh';
 const composeCheck = requireBinary('compose-check', provisionHint, [join(stackBinDir, 'compose-check')]);

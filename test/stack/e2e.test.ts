@@ -14,8 +14,8 @@ import { allQueries, type PromQLQuery } from '../../collector-config/queries';
 import { requireBinary } from '../alerting/binaries';
 import { getPgUrl } from '../helpers/postgres';
 import { runApp, type RunningApp } from '../helpers/run-app';
-import { makeTestRunDir, removeRunDir, stackBinDir, start, type RunningStack } from '../../scripts/stack/native.mts';
-import { startAlertWebhook } from '../../scripts/stack/alert-webhook.mjs';
+import { makeTestRunDir, removeRunDir, stackBinDir, start, type RunningStack } from '../../scripts/stack/native.mjs';
+import { startAlertWebhook, type AlertWebhook } from '../../scripts/stack/alert-webhook.mjs';
 
 const hint = 'bash scripts/stack/provision.sh';
 const binaries = [
@@ -28,8 +28,6 @@ const canRun = binaries.every((b) => b.shouldRun);
 
 const SERVICE = 'stack-e2e-app';
 const SECRET = 'sk-live-e2e-secret-4711';
-
-type Notification = { receiver: string; body: { alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string> }[] } };
 
 /** Polls `probe` until it returns a value (not undefined) or the time is up; the last error explains a timeout. */
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000, everyMs = 1000): Promise<T> {
@@ -119,7 +117,7 @@ function startTraffic(baseUrl: string): { stop(): Promise<void> } {
 describe.runIf(canRun)('the stack, end to end with real binaries', { timeout: 180_000 }, () => {
   let stack: RunningStack;
   let app: RunningApp;
-  let hook: Awaited<ReturnType<typeof startAlertWebhook>>;
+  let hook: AlertWebhook;
   let runDir: string;
   let startedAt: number;
   let traffic: { stop(): Promise<void> } | undefined;
@@ -277,7 +275,7 @@ describe.runIf(canRun)('the stack, end to end with real binaries', { timeout: 18
     const notification = await eventually(
       'a HighErrorRate notification',
       async () =>
-        (hook.notifications as Notification[]).find(
+        hook.notifications.find(
           (n) => n.receiver === 'oncall-critical' && n.body.alerts.some((a) => a.labels.alertname === 'HighErrorRate' && a.labels.service === SERVICE),
         ),
       150_000,
@@ -289,7 +287,7 @@ describe.runIf(canRun)('the stack, end to end with real binaries', { timeout: 18
     expect(alert.annotations.description).toMatch(/%/);
     expect(alert.annotations.runbook_url).toMatch(/docs\/runbooks\.md#higherrorrate$/);
     // The warning of the same alert and service is inhibited while the critical fires.
-    const warnings = (hook.notifications as Notification[]).filter(
+    const warnings = hook.notifications.filter(
       (n) => n.receiver === 'team-chat' && n.body.alerts.some((a) => a.labels.alertname === 'HighErrorRate' && a.status === 'firing'),
     );
     expect(warnings).toEqual([]);
@@ -299,7 +297,7 @@ describe.runIf(canRun)('the stack, end to end with real binaries', { timeout: 18
     const notification = await eventually(
       'a BusinessEvent notification',
       async () =>
-        (hook.notifications as Notification[]).find(
+        hook.notifications.find(
           (n) => n.receiver === 'event-notification' && n.body.alerts.some((a) => a.labels.alertname === 'BusinessEvent'),
         ),
       150_000,
