@@ -54,6 +54,13 @@ function tracesUrlTemplate(config: BusinessEventsConfig): string {
   return `${base}&tags=%7B${key}%3A%22{{ $labels.event_name | urlquery }}%22%7D`;
 }
 
+/**
+ * Events in the window, as a whole number: increase() extrapolates to the
+ * window's edges, so one event can read 1.25 (Prometheus 3's left-open
+ * windows hold one sample fewer than 2.x's).
+ */
+const COUNT = '{{ $value | printf "%.0f" }}';
+
 export function businessEventRules(config: BusinessEventsConfig): RuleFile {
   // A dot is the only regex metacharacter an event name may hold; in a PromQL
   // string the backslash itself is escaped.
@@ -71,9 +78,8 @@ export function businessEventRules(config: BusinessEventsConfig): RuleFile {
         expr: `sum by (service_name, event_name, event_context) (\n    increase(${selector}[5m]) > 0\n  or\n    (${selector} unless ${selector} offset 5m)\n)`,
         for: '0s',
         summary: 'Business event {{ $labels.event_name }} in {{ $labels.service_name }}',
-        description:
-          '{{ $labels.service_name }} recorded the business event {{ $labels.event_name }} ({{ $value | humanize }} in the last 5 minutes) in context {{ $labels.event_context }}.',
-        annotations: { count: '{{ $value | humanize }}', traces_url: tracesUrlTemplate(config) },
+        description: `{{ $labels.service_name }} recorded the business event {{ $labels.event_name }} (${COUNT} in the last 5 minutes) in context {{ $labels.event_context }}.`,
+        annotations: { count: COUNT, traces_url: tracesUrlTemplate(config) },
       },
     ],
   };
