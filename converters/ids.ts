@@ -29,7 +29,7 @@ export function traceIdToUuid(traceId: string): string {
   return `${t.slice(0, 8)}-${t.slice(8, 12)}-${t.slice(12, 16)}-${t.slice(16, 20)}-${t.slice(20)}`;
 }
 
-export function isUuid(id: unknown): id is string {
+export function isUuid(id: unknown): boolean {
   return typeof id === 'string' && UUID.test(id);
 }
 

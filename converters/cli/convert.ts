@@ -1,0 +1,131 @@
+import * as fs from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import type { Issue } from '../model';
+import { validateDocument } from '../validate';
+import { otlpToScheme } from '../otlp-to-scheme';
+import { schemeToOtlp } from '../scheme-to-otlp';
+import { writeDocument } from '../json-writer';
+import { readRecords } from './records';
+import { createProgress } from './progress';
+
+export interface ConvertOptions {
+  from: 'otlp' | 'scheme';
+  /** 'scheme' for validate. */
+  to: 'scheme' | 'otlp' | 'validate';
+  input: Readable;
+  inputName: string;
+  inputBytes?: number;
+  output: Writable;
+  errors: Writable;
+  maxLineBytes: number;
+  /** Print at most this many issues (the count of the rest is printed). */
+  maxReported?: number;
+}
+
+export interface ConvertSummary {
+  records: number;
+  invalidRecords: number;
+  written: number;
+  issues: number;
+}
+
+/** Awaits the writable's drain when its buffer is full, so a fast reader never piles output up. */
+function writer(out: Writable): { write(chunk: string): Promise<void> | undefined } {
+  return {
+    write(chunk: string) {
+      if (out.write(chunk)) return undefined;
+      return new Promise<void>((resolve) => out.once('drain', resolve));
+    },
+  };
+}
+
+export async function convertStream(opts: ConvertOptions): Promise<ConvertSummary> {
+  const summary: ConvertSummary = { records: 0, invalidRecords: 0, written: 0, issues: 0 };
+  const maxReported = opts.maxReported ?? 1000;
+  const out = writer(opts.output);
+  const progress = createProgress(opts.inputBytes);
+  let bytes = 0;
+  const report = (line: number, issues: Issue[]) => {
+    for (const issue of issues) {
+      summary.issues++;
+      if (summary.issues <= maxReported) opts.errors.write(`${opts.inputName}:${line}: ${issue.path || '/'}: ${issue.message}\n`);
+    }
+  };
+  const emit = async (text: string) => {
+    summary.written++;
+    await out.write(text + '\n');
+  };
+
+  for await (const rec of readRecords(opts.input, { maxLineBytes: opts.maxLineBytes, onBytes: (b) => { bytes = b; } })) {
+    summary.records++;
+    progress.update(bytes, summary.records);
+    if (rec.tooLongBytes !== undefined) {
+      summary.invalidRecords++;
+      report(rec.line, [{ path: '', message: `record longer than --max-line-bytes ${opts.maxLineBytes} (read ${rec.tooLongBytes} bytes); skipped` }]);
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(rec.text!);
+    } catch (err) {
+      summary.invalidRecords++;
+      report(rec.line, [{ path: '', message: `malformed JSON: ${(err as Error).message}` }]);
+      continue;
+    }
+    // A top-level array holds several records.
+    const values = Array.isArray(value) && opts.from === 'scheme' ? value : [value];
+    for (let i = 0; i < values.length; i++) {
+      const prefix = values.length > 1 || Array.isArray(value) ? `/${i}` : '';
+      if (opts.from === 'scheme') {
+        const v = validateDocument(values[i]);
+        if (!v.document) {
+          summary.invalidRecords++;
+          report(rec.line, v.issues.map((x) => ({ ...x, path: prefix + x.path })));
+          continue;
+        }
+        if (opts.to === 'validate') continue;
+        if (opts.to === 'scheme') {
+          const parts: string[] = [];
+          writeDocument(v.document, (c) => parts.push(c));
+          await emit(parts.join(''));
+          continue;
+        }
+        const r = schemeToOtlp(v.document);
+        if (r.issues.length > 0) {
+          summary.invalidRecords++;
+          report(rec.line, r.issues.map((x) => ({ ...x, path: prefix + x.path })));
+          continue;
+        }
+        await emit(JSON.stringify(r.request));
+      } else {
+        const r = otlpToScheme(values[i]);
+        if (r.issues.length > 0) {
+          summary.invalidRecords++;
+          report(rec.line, r.issues);
+        }
+        if (opts.to === 'scheme') {
+          for (const doc of r.documents) {
+            const parts: string[] = [];
+            writeDocument(doc, (c) => parts.push(c));
+            await emit(parts.join(''));
+          }
+        } else if (opts.to === 'otlp') {
+          // OTLP → OTLP through the scheme (normalises; mostly useful to see what survives).
+          await emit(JSON.stringify(schemeToOtlp(r.documents).request));
+        }
+      }
+    }
+  }
+  progress.done();
+  if (summary.issues > maxReported) opts.errors.write(`${opts.inputName}: ${summary.issues - maxReported} more issues not shown\n`);
+  return summary;
+}
+
+export function fileSize(path: string): number | undefined {
+  try {
+    const st = fs.statSync(path);
+    return st.isFile() ? st.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
