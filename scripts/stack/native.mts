@@ -146,7 +146,12 @@ export interface StackUrls {
 export interface RunningStack {
   urls: StackUrls;
   plan: NativePlan;
+  /** Stops every service, in reverse start order. */
   stop(): Promise<void>;
+  /** Stops one service (SIGTERM, then SIGKILL after 10 s), e.g. to test an outage. */
+  stopService(name: NativeService): Promise<void>;
+  /** Starts a stopped service again with the same plan; resolves when healthy. */
+  startService(name: NativeService): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------
@@ -580,38 +585,57 @@ export async function start(options: NativeStackOptions = {}): Promise<RunningSt
   const logDir = join(plan.runDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const programs = new Map(plan.services.map((s) => [s.name, resolveProgram(s.program)]));
+  const healthTimeoutMs = options.healthTimeoutMs ?? 120_000;
 
-  const running: { name: string; child: ChildProcess }[] = [];
+  const running = new Map<NativeService, ChildProcess>();
+  const launch = async (svc: ServicePlan, deadline: number) => {
+    const logFile = join(logDir, `${svc.name}.log`);
+    const fd = openSync(logFile, 'a');
+    mkdirSync(svc.cwd, { recursive: true });
+    const child = spawn(programs.get(svc.name)!, svc.args, {
+      cwd: svc.cwd,
+      env: { ...process.env, ...svc.env },
+      stdio: ['ignore', fd, fd],
+    });
+    closeSync(fd);
+    running.set(svc.name, child);
+    log(`started ${svc.name} (pid ${child.pid}); waiting for ${svc.healthUrl}`);
+    await waitHealthy(svc.healthUrl, child, svc.name, logFile, deadline);
+    log(`${svc.name} healthy`);
+  };
+  const halt = async (name: NativeService) => {
+    const child = running.get(name);
+    if (!child) return;
+    await stopChild(child);
+    running.delete(name);
+    log(`stopped ${name}`);
+  };
   const stop = async () => {
-    for (const { name, child } of [...running].reverse()) {
-      await stopChild(child);
-      log(`stopped ${name}`);
-    }
-    running.length = 0;
+    for (const svc of [...plan.services].reverse()) await halt(svc.name);
+  };
+  const service = (name: NativeService) => {
+    const svc = plan.services.find((s) => s.name === name);
+    if (!svc) throw new Error(`no native service ${name} (have ${plan.services.map((s) => s.name).join(', ')})`);
+    return svc;
   };
 
-  const deadline = Date.now() + (options.healthTimeoutMs ?? 120_000);
   try {
-    for (const svc of plan.services) {
-      const logFile = join(logDir, `${svc.name}.log`);
-      const fd = openSync(logFile, 'a');
-      mkdirSync(svc.cwd, { recursive: true });
-      const child = spawn(programs.get(svc.name)!, svc.args, {
-        cwd: svc.cwd,
-        env: { ...process.env, ...svc.env },
-        stdio: ['ignore', fd, fd],
-      });
-      closeSync(fd);
-      running.push({ name: svc.name, child });
-      log(`started ${svc.name} (pid ${child.pid}); waiting for ${svc.healthUrl}`);
-      await waitHealthy(svc.healthUrl, child, svc.name, logFile, deadline);
-      log(`${svc.name} healthy`);
-    }
+    const deadline = Date.now() + healthTimeoutMs;
+    for (const svc of plan.services) await launch(svc, deadline);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { urls: plan.urls, plan, stop };
+  return {
+    urls: plan.urls,
+    plan,
+    stop,
+    stopService: async (name) => halt(service(name).name),
+    startService: async (name) => {
+      if (running.has(name)) throw new Error(`${name} is already running`);
+      await launch(service(name), Date.now() + healthTimeoutMs);
+    },
+  };
 }
 
 /** A fresh run folder under .stack/ for a test run, removed by the caller. */
