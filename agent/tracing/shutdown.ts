@@ -13,19 +13,20 @@ export interface Flushable {
  * signal seen by the supervisor stay what they would have been without the agent.
  */
 export function installShutdownHooks(target: Flushable, timeoutMs: number, handleSignals: boolean): () => Promise<void> {
-  let shuttingDown: Promise<void> | undefined;
+  let shuttingDown: Promise<boolean> | undefined;
 
-  const flush = (): Promise<void> => {
+  /** Resolves true when everything was flushed, false when the bound cut it short. */
+  const flush = (): Promise<boolean> => {
     if (!shuttingDown) {
-      shuttingDown = new Promise<void>((resolve) => {
+      shuttingDown = new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => {
           agentLog.warn(`flush did not finish within ${timeoutMs} ms; exiting without the rest`);
-          resolve();
+          resolve(false);
         }, timeoutMs);
         timer.unref();
         target.shutdown().then(
-          () => { clearTimeout(timer); resolve(); },
-          (err) => { clearTimeout(timer); agentLog.debug('shutdown error', err); resolve(); },
+          () => { clearTimeout(timer); resolve(true); },
+          (err) => { clearTimeout(timer); agentLog.debug('shutdown error', err); resolve(true); },
         );
       });
     }
@@ -47,7 +48,14 @@ export function installShutdownHooks(target: Flushable, timeoutMs: number, handl
     process.on('SIGINT', onSignal);
   }
   process.once('beforeExit', () => {
-    void flush();
+    // beforeExit fires when the app has nothing left to do. If the bounded flush was cut short, the
+    // exporters' retry timers would keep the process alive past the bound (collector down), so the
+    // agent ends it, keeping the exit code the app set.
+    void flush().then((complete) => {
+      if (!complete) process.exit();
+    });
   });
-  return flush;
+  return async () => {
+    await flush();
+  };
 }

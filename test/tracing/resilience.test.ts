@@ -158,6 +158,18 @@ describe('collector down or slow', () => {
 });
 
 describe('shutdown flush', () => {
+  it('a job that ends by itself exits within the bound when the collector is down, keeping its exit code', async () => {
+    const closedPort = await freePort();
+    app = await runApp('test/fixtures/apps/short-job.cjs', {
+      waitForListening: false,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closedPort}`, OTEL_COMPANION_SHUTDOWN_TIMEOUT_MS: '1000', JOB_EXIT_CODE: '3' },
+    });
+    const exit = await app.exited;
+    expect(exit.code).toBe(3);
+    expect(exit.elapsedMs).toBeLessThan(1000 + 2500); // node start-up + the bound, not the exporters' retry schedule
+  });
+
+
   it('SIGTERM flushes every ended span, and the process still ends by SIGTERM', async () => {
     receiver = await startOtlpReceiver();
     // A long schedule delay: nothing is exported before the signal.
