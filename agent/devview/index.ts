@@ -1,14 +1,56 @@
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { AgentConfig } from '../config';
+import { ProfileStore } from '../../converters/profile-store';
+import { stringifyDocument } from '../../converters/json-writer';
+import { uuidToTraceId } from '../../converters/ids';
+import type { SchemeDocument } from '../../converters/model';
+import { agentLog } from '../tracing/diagnostics';
+import { TraceCollector } from './collector';
+import { installProfileEndpoint } from './profile-endpoint';
+import { renderTree } from './tree';
 
 /**
- * Terminal tree view of finished traces and the Web Debug Protocol /_profile transport.
- * PLACEHOLDER until the converters concern lands.
+ * The dev view: each finished trace as an event tree in the terminal (OTEL_COMPANION_DEV=1), and
+ * the Web Debug Protocol "headers + API" transport (/_profile). Both off by default.
  */
 export interface DevViewSetup {
   readonly spanProcessors: SpanProcessor[];
+  /** The documents served on /_profile (undefined when the transport is off). */
+  readonly profiles?: ProfileStore<string>;
 }
 
-export function createDevView(_config: AgentConfig): DevViewSetup {
-  return { spanProcessors: [] };
+const ON = new Set(['1', 'true', 'yes', 'on']);
+
+export function profileEnabled(config: AgentConfig): boolean {
+  const raw = config.devview.profile;
+  return raw === undefined ? config.devview.dev : ON.has(raw.trim().toLowerCase());
+}
+
+export function createDevView(config: AgentConfig, env: NodeJS.ProcessEnv = process.env): DevViewSetup {
+  const d = config.devview;
+  const showTree = d.dev;
+  const serve = profileEnabled(config);
+  if (!showTree && !serve) return { spanProcessors: [] };
+  let profiles: ProfileStore<string> | undefined;
+  if (serve) {
+    profiles = new ProfileStore<string>({
+      maxEntries: d.profileMaxDocuments, ttlMs: d.profileTtlSeconds * 1000,
+      maxTotalSize: d.profileMaxBytes, sizeOf: (s) => s.length,
+    });
+    const production = env.NODE_ENV === 'production';
+    installProfileEndpoint({ path: d.profilePath, token: d.profileToken, production, store: profiles });
+    if (production && d.profileToken === undefined) agentLog.warn(`${d.profilePath} answers 403: NODE_ENV=production and no OTEL_COMPANION_PROFILE_TOKEN`);
+  }
+  const store = profiles;
+  const collector = new TraceCollector({
+    onDocument(doc: SchemeDocument) {
+      try {
+        if (store) store.set(uuidToTraceId(doc.id), stringifyDocument(doc));
+        if (showTree) process.stderr.write(renderTree(doc, d.maxTreeEvents));
+      } catch (err) {
+        agentLog.debug('devview: document not shown:', (err as Error).message);
+      }
+    },
+  });
+  return { spanProcessors: [collector], profiles };
 }

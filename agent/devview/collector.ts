@@ -1,0 +1,77 @@
+import type { Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { spansToScheme } from '../../converters/otlp-to-scheme';
+import type { SchemeDocument } from '../../converters/model';
+import { agentLog } from '../tracing/diagnostics';
+
+/**
+ * Collects ended spans per trace and hands over one scheme document per finished trace: when the
+ * trace's local root span ends. Spans are keyed by trace id, so nothing of one trace can reach
+ * another's document. Bounded: at most `maxTraces` open traces and `maxSpansPerTrace` spans each.
+ */
+export interface TraceCollectorOptions {
+  onDocument(doc: SchemeDocument): void;
+  maxTraces?: number;
+  maxSpansPerTrace?: number;
+}
+
+export class TraceCollector implements SpanProcessor {
+  private readonly open = new Map<string, ReadableSpan[]>();
+  private readonly maxTraces: number;
+  private readonly maxSpans: number;
+
+  constructor(private readonly opts: TraceCollectorOptions) {
+    this.maxTraces = opts.maxTraces ?? 1000;
+    this.maxSpans = opts.maxSpansPerTrace ?? 5000;
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    try {
+      const traceId = span.spanContext().traceId;
+      let spans = this.open.get(traceId);
+      if (!spans) {
+        if (this.open.size >= this.maxTraces) {
+          // Drop the oldest open trace (a trace whose root never ends must not pin memory).
+          const oldest = this.open.keys().next().value;
+          if (oldest !== undefined) this.open.delete(oldest);
+        }
+        spans = [];
+        this.open.set(traceId, spans);
+      }
+      if (spans.length < this.maxSpans) spans.push(span);
+      const parent = span.parentSpanContext;
+      if (!parent || parent.isRemote) this.finish(traceId);
+    } catch (err) {
+      agentLog.debug('devview: span not collected:', (err as Error).message);
+    }
+  }
+
+  private finish(traceId: string): void {
+    const spans = this.open.get(traceId);
+    this.open.delete(traceId);
+    if (!spans || spans.length === 0) return;
+    const convert = () => {
+      try {
+        const { documents } = spansToScheme(spans);
+        for (const doc of documents) this.opts.onDocument(doc);
+      } catch (err) {
+        agentLog.debug('devview: trace not converted:', (err as Error).message);
+      }
+    };
+    // Resource detectors may still be running for the first traces; their attributes are tags.
+    const resource = spans[0].resource as { asyncAttributesPending?: boolean; waitForAsyncAttributes?: () => Promise<void> };
+    if (resource?.asyncAttributesPending && resource.waitForAsyncAttributes) {
+      resource.waitForAsyncAttributes().then(convert, convert);
+    } else {
+      convert();
+    }
+  }
+
+  async forceFlush(): Promise<void> {}
+
+  async shutdown(): Promise<void> {
+    this.open.clear();
+  }
+}
