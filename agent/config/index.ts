@@ -15,7 +15,7 @@ for (const section of Object.values(settingsRegistry)) {
   for (const s of Object.values(section) as Setting<unknown>[]) if (s.env) KNOWN_ENV.add(s.env);
 }
 /** Own variables read elsewhere (not agent settings), so not reported as unknown. */
-const OTHER_OWN_ENV = new Set(['OTEL_COMPANION_PROFILE_TOKEN', 'OTEL_COMPANION_DEV']);
+const OTHER_OWN_ENV = new Set<string>([]);
 
 /** Loads and validates every setting. Never throws. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
