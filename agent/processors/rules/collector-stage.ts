@@ -50,9 +50,9 @@ export function renderCollectorRedaction(source: RuleSource = defaultRules): str
     '    # Attributes (at any depth of log bodies) whose key names a secret are masked whole.',
     '    blocked_key_patterns:',
     ...keyPatterns.map((k) => `      - ${q(k)}`),
-    '    # Never masked by key name (token counts are not tokens).',
+    '    # Never redacted: token counts are not tokens; enumerations and addresses carry no secret.',
     '    ignored_keys:',
-    ...source.keys.allow.map((k) => `      - ${q(k)}`),
+    ...[...source.keys.allow, ...source.keys.safe].map((k) => `      - ${q(k)}`),
     '    # Secret-looking values wherever they appear; the match is replaced by ****.',
     '    blocked_values:',
   ];

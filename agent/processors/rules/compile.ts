@@ -22,7 +22,7 @@ export interface RuleProblem {
 }
 
 /** How an attribute is treated, decided once per key name and cached. */
-export const KeyKind = { Text: 0, Sensitive: 1, Url: 2, Sql: 3, DbParameters: 4 } as const;
+export const KeyKind = { Text: 0, Sensitive: 1, Url: 2, Sql: 3, DbParameters: 4, Skip: 5, Stack: 6 } as const;
 export type KeyKind = (typeof KeyKind)[keyof typeof KeyKind];
 
 export interface CompiledRules {
@@ -127,7 +127,7 @@ function resolvePatterns(source: RuleSource, spec: string | readonly string[] | 
   const out: ScanRule[] = [];
   for (const p of source.patterns) {
     if (!on.has(p.name)) continue;
-    out.push({ name: p.name, regex: p.regex, mask: p.mask, validate: p.validate ? VALIDATORS[p.validate] : undefined });
+    out.push({ name: p.name, regex: p.agentRegex ?? p.regex, mask: p.mask, validate: p.validate ? VALIDATORS[p.validate] : undefined, extendsBack: p.agentRegex !== undefined && p.mask === 'email' });
   }
   return [...out, ...custom];
 }
@@ -153,6 +153,7 @@ export function compileRules(options: RuleOptions = {}, source: RuleSource = def
   }
   const containsList = [...contains];
   const allow = new Set(source.keys.allow);
+  const safe = new Set(source.keys.safe);
   const headerAttrs = new Set<string>();
   for (const h of source.headers.names) {
     headerAttrs.add(`http.request.header.${h}`);
@@ -180,10 +181,12 @@ export function compileRules(options: RuleOptions = {}, source: RuleSource = def
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
     let kind: KeyKind = KeyKind.Text;
-    if (isSensitiveKey(key)) kind = KeyKind.Sensitive;
+    if (safe.has(key)) kind = KeyKind.Skip;
+    else if (isSensitiveKey(key)) kind = KeyKind.Sensitive;
     else if (urlAttrs.has(key)) kind = KeyKind.Url;
     else if (sqlAttrs.has(key)) kind = KeyKind.Sql;
     else if (paramAttrs.has(key) || key.startsWith('db.query.parameter.')) kind = KeyKind.DbParameters;
+    else if (key === 'exception.stacktrace' || key === 'stack') kind = KeyKind.Stack;
     if (cache.size >= 4096) cache.clear();
     cache.set(key, kind);
     return kind;
@@ -192,20 +195,30 @@ export function compileRules(options: RuleOptions = {}, source: RuleSource = def
   const textRules = resolvePatterns(source, options.patterns, problems);
   const mask = source.mask;
 
-  // Query parameters: by exact name, or any name that contains a sensitive key term.
-  const paramNames = [...source.queryParams.names, ...(options.queryParams ?? [])].map(escapeRegex);
-  const terms = containsList.map(escapeRegex).join('|');
+  // Query parameters: by exact name, or any name that contains a sensitive key term. Decided in
+  // code (one cheap regex finds every `name=`), so the URL scan stays fast however long the lists.
+  const paramNames = new Set([...source.queryParams.names, ...(options.queryParams ?? [])].map((n) => n.toLowerCase()));
+  const containsTerm = (name: string): boolean => {
+    const n = normalizeKey(name);
+    for (let i = 0; i < containsList.length; i++) if (n.includes(containsList[i]!)) return true;
+    return false;
+  };
   const queryRule: ScanRule = {
     name: 'query_param',
-    regex: `((?:^|[?&;])(?:${paramNames.join('|')}|[^=&#?/\\s]{0,64}(?:${terms})[^=&#?/\\s]{0,64})=)[^&#\\s]+`,
+    regex: String.raw`(?:^|[?&;])([^=&#?/\s]{1,64})=`,
     mask: 'keep_first_group',
+    url: 'query_param',
+    accept: (name) => paramNames.has(name.toLowerCase()) || (!allow.has(name) && containsTerm(name)),
   };
   // A path segment right after one that names a secret (/password-reset/<token>, /sessions/<id>):
   // what odd routes leak when no route matched and the raw path is all there is.
+  const PATH_WORDS = /reset|verify|confirm|invite|magic|unsubscribe/i;
   const pathRule: ScanRule = {
     name: 'path_secret',
-    regex: `(/[^/?#\\s]{0,64}(?:${terms}|reset|verify|confirm|invite|magic|unsubscribe)[^/?#\\s]{0,64}/)[^/?#\\s:{*][^/?#\\s]*`,
+    regex: String.raw`/([^/?#\s]{1,64})/`,
     mask: 'keep_first_group',
+    url: 'path_segment',
+    accept: (segment) => containsTerm(segment) || PATH_WORDS.test(segment),
   };
   const text = new Scanner(textRules, mask);
   const url = new Scanner([queryRule, pathRule, ...textRules], mask);

@@ -6,6 +6,15 @@ export interface ScanRule {
   readonly regex: string;
   readonly mask: MaskKind;
   readonly validate?: (match: string) => boolean;
+  /** The match starts at an @ and the mask reaches back over the e-mail's local part. */
+  readonly extendsBack?: boolean;
+  /**
+   * URL rules decided in code rather than in the regex (a long alternation of names is slow):
+   * the regex's first group is a query parameter name (`name=`) or a path segment (`/segment/`);
+   * when `accept(name)` holds, the value that follows is masked.
+   */
+  readonly url?: 'query_param' | 'path_segment';
+  readonly accept?: (name: string) => boolean;
 }
 
 interface CompiledAlternative {
@@ -20,15 +29,21 @@ export function captureGroupCount(source: string): number {
   return (new RegExp(`(?:${source})|`).exec('') as RegExpExecArray).length - 1;
 }
 
+/** Characters of an e-mail local part, for masks that reach back from the @. */
+function isLocalPartChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+}
+const MAX_LOCAL_PART = 64;
+
 /**
  * All rules of one kind joined into ONE case-insensitive regex, so that a string is scanned once
  * whatever the number of rules (the hot path never loops over rules). Each rule is wrapped in a
- * capture group; the replacer finds which one matched from the group that is set.
+ * capture group; the group that is set tells which rule matched. A string without any match is
+ * returned as it is, and nothing is allocated for it.
  */
 export class Scanner {
   private readonly re: RegExp | undefined;
   private readonly alternatives: CompiledAlternative[] = [];
-  private readonly replacer: (...args: unknown[]) => string;
 
   constructor(rules: readonly ScanRule[], mask: string) {
     let group = 1;
@@ -39,37 +54,83 @@ export class Scanner {
       group += 1 + captureGroupCount(rule.regex);
     }
     this.re = parts.length ? new RegExp(parts.join('|'), 'gi') : undefined;
-    const alternatives = this.alternatives;
-    this.replacer = (...args: unknown[]): string => {
-      const match = args[0] as string;
-      for (let i = 0; i < alternatives.length; i++) {
-        const alt = alternatives[i]!;
-        if (args[alt.group] === undefined) continue;
-        const rule = alt.rule;
-        if (rule.validate && !rule.validate(match)) return match;
-        switch (rule.mask) {
-          case 'full': return alt.replacement;
-          case 'email': return maskEmail(match);
-          case 'keep_first_word': {
-            const space = match.search(/\s/);
-            return space > 0 ? `${match.slice(0, space + 1)}${alt.replacement}` : alt.replacement;
-          }
-          case 'keep_first_group': return `${(args[alt.group + 1] as string | undefined) ?? ''}${alt.replacement}`;
-        }
-      }
-      return match;
-    };
   }
 
   get empty(): boolean {
     return this.re === undefined;
   }
 
-  /** Returns `text` itself (no copy) when nothing matched. */
   apply(text: string): string {
-    if (!this.re) return text;
-    this.re.lastIndex = 0;
-    return text.replace(this.re, this.replacer as (substring: string, ...args: unknown[]) => string);
+    const re = this.re;
+    if (!re) return text;
+    re.lastIndex = 0;
+    let m = re.exec(text);
+    if (m === null) return text;
+    let out = '';
+    let last = 0;
+    do {
+      if (m[0].length === 0) re.lastIndex++;
+      const replaced = this.replace(m, text, last);
+      if (replaced !== undefined) {
+        out += text.slice(last, replaced.start) + replaced.with;
+        last = replaced.end;
+        if (re.lastIndex < last) re.lastIndex = last;
+      }
+      m = re.exec(text);
+    } while (m !== null);
+    return last === 0 && out === '' ? text : out + text.slice(last);
+  }
+
+  private replace(m: RegExpExecArray, text: string, floor: number): { start: number; end: number; with: string } | undefined {
+    const alternatives = this.alternatives;
+    for (let i = 0; i < alternatives.length; i++) {
+      const alt = alternatives[i]!;
+      if (m[alt.group] === undefined) continue;
+      const rule = alt.rule;
+      const match = m[0];
+      const start = m.index;
+      const end = start + match.length;
+      if (rule.url) return this.urlValue(rule, m[alt.group + 1] ?? '', text, end, alt.replacement);
+      if (rule.extendsBack) {
+        let from = start;
+        const stop = Math.max(floor, start - MAX_LOCAL_PART);
+        while (from > stop && isLocalPartChar(text.charCodeAt(from - 1))) from--;
+        if (from === start) return undefined;
+        return { start: from, end, with: maskEmail(text.slice(from, end)) };
+      }
+      if (rule.validate && !rule.validate(match)) return undefined;
+      switch (rule.mask) {
+        case 'full': return { start, end, with: alt.replacement };
+        case 'email': return { start, end, with: maskEmail(match) };
+        case 'keep_first_word': {
+          const space = match.search(/\s/);
+          return { start, end, with: space > 0 ? `${match.slice(0, space + 1)}${alt.replacement}` : alt.replacement };
+        }
+        case 'keep_first_group': return { start, end, with: `${m[alt.group + 1] ?? ''}${alt.replacement}` };
+      }
+    }
+    return undefined;
+  }
+
+  /** Masks the query value or path segment after `from` when the name before it is sensitive. */
+  private urlValue(rule: ScanRule, name: string, text: string, from: number, mask: string): { start: number; end: number; with: string } | undefined {
+    const re = this.re!;
+    const segment = rule.url === 'path_segment';
+    // The closing / of a segment may open the next one.
+    if (segment) re.lastIndex = from - 1;
+    if (!rule.accept!(name)) return undefined;
+    const first = text.charCodeAt(from);
+    // Route templates (/users/:id, /{id}, /*) are not values.
+    if (segment && (first === 58 || first === 123 || first === 42)) return undefined;
+    let end = from;
+    while (end < text.length) {
+      const c = text.charCodeAt(end);
+      // & # whitespace end a query value; / ? also end a path segment
+      if (c === 38 || c === 35 || c <= 32 || (segment && (c === 47 || c === 63))) break;
+      end++;
+    }
+    if (end === from) return undefined;
+    return { start: from, end, with: mask };
   }
 }
 

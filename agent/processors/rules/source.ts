@@ -15,12 +15,23 @@ export interface PatternSource {
   readonly enabled?: boolean;
   /** A stricter regex for the collector, where `validate` cannot run. */
   readonly collectorRegex?: string;
+  /**
+   * A faster form for the agent, anchored on a rare character instead of a broad class (the e-mail
+   * pattern starts at the @ and its mask extends back over the local part). Same matches.
+   */
+  readonly agentRegex?: string;
 }
 
 /** The shape of default-rules.json: the one source of the agent's and the collector's rules. */
 export interface RuleSource {
   readonly mask: string;
-  readonly keys: { readonly contains: readonly string[]; readonly exact: readonly string[]; readonly allow: readonly string[] };
+  readonly keys: {
+    readonly contains: readonly string[];
+    readonly exact: readonly string[];
+    readonly allow: readonly string[];
+    /** Never scanned: enumerations, addresses, numbers. */
+    readonly safe: readonly string[];
+  };
   readonly headers: { readonly names: readonly string[] };
   readonly queryParams: { readonly names: readonly string[] };
   readonly urlAttributes: readonly string[];

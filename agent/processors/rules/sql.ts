@@ -4,8 +4,10 @@ import { Scanner, type ScanRule } from './scanner';
 // statement cut by the length limit must not leak the half of a literal that is left.
 const COMMENT = String.raw`--[^\n]*|/\*[\s\S]*?(?:\*/|$)`;
 const DOLLAR = String.raw`\$(?<dqtag>[A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?(?:\$\k<dqtag>\$|$)`;
-const STRING = String.raw`(?:\b[EBXN]|\bU&)?'(?:[^'\\]|''|\\[\s\S])*(?:'|$)`;
-const NUMBER = String.raw`(?<![\w$.])(?:0x[0-9a-f]+|\d+(?:\.\d+)?(?:e[+-]?\d+)?)(?![\w$])`;
+// Prefixes (E'', B'', X'', U&'') stay outside the match: starting every alternative at a rare
+// character (' $ - / digit) lets the regex engine skip ordinary identifier text quickly.
+const STRING = String.raw`'(?:[^'\\]|''|\\[\s\S])*(?:'|$)`;
+const NUMBER = String.raw`\b(?:0x[0-9a-f]+|\d+(?:\.\d+)?(?:e[+-]?\d+)?)\b`;
 const LIST_ITEM = String.raw`(?:'(?:[^'\\]|''|\\[\s\S])*'|-?\d+(?:\.\d+)?|NULL|TRUE|FALSE)`;
 const IN_LIST = String.raw`\bIN\s*\(\s*${LIST_ITEM}(?:\s*,\s*${LIST_ITEM})*\s*\)`;
 const PLACEHOLDER = String.raw`\$\d+`;
