@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
-import { runApp, REPO_ROOT } from '../helpers/run-app';
+import { runApp } from '../helpers/run-app';
 import { getPgUrl } from '../helpers/postgres';
+import { CORPUS_APP_ENV, SECRETS_APP, corpus, drive, found } from './corpus-driver';
 
 /**
  * The proof behind "nothing sensitive leaves the process": a real Express + pg app under the agent
@@ -11,69 +10,6 @@ import { getPgUrl } from '../helpers/postgres';
  * raw bytes of any OTLP request (traces, metrics, logs). A control run with redaction off must show
  * every secret, or the placement did not reach the exporter and the first run proves nothing.
  */
-interface Entry {
-  id: string;
-  kind: string;
-  placement: string;
-  value: string;
-  needles?: string[];
-  param?: string;
-  header?: string;
-  template?: string;
-  path?: string[];
-  pathTemplate?: string;
-}
-
-const corpus = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/secrets/corpus.json'), 'utf8')) as { entries: Entry[] };
-const APP = 'test/fixtures/apps/secrets-app.js';
-
-/** The forms in which a value can reach the wire: as is, or URL-encoded by the instrumentation. */
-function needlesOf(e: Entry): string[] {
-  const base = e.needles ?? [e.value];
-  const out = new Set<string>();
-  for (const n of base) {
-    out.add(n);
-    out.add(encodeURIComponent(n));
-    out.add(new URLSearchParams({ x: n }).toString().slice(2));
-  }
-  return [...out];
-}
-
-function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
-  let cur = obj;
-  for (const key of path.slice(0, -1)) cur = (cur[key] ??= {}) as Record<string, unknown>;
-  cur[path[path.length - 1]!] = value;
-}
-
-async function drive(baseUrl: string, e: Entry): Promise<void> {
-  const fill = (t: string) => t.split('{secret}').join(e.value);
-  let res: Response;
-  switch (e.placement) {
-    case 'query':
-      res = await fetch(`${baseUrl}/search?page=2&${new URLSearchParams({ [e.param!]: e.value })}`);
-      break;
-    case 'header':
-      res = await fetch(`${baseUrl}/whoami`, { headers: { [e.header!]: fill(e.template!), 'x-tenant-id': 'acme' } });
-      break;
-    case 'set-cookie':
-      res = await fetch(`${baseUrl}/session/${e.id}`);
-      break;
-    case 'route':
-      res = await fetch(`${baseUrl}${fill(e.pathTemplate!)}`);
-      break;
-    case 'json-body': {
-      const body: Record<string, unknown> = { name: 'Corpus User', plan: 'pro' };
-      setPath(body, e.path!, e.value);
-      res = await fetch(`${baseUrl}/leak/${e.id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      break;
-    }
-    default:
-      res = await fetch(`${baseUrl}/leak/${e.id}`, { method: 'POST' });
-  }
-  await res.arrayBuffer();
-  if (res.status >= 500 && e.placement !== 'exception') throw new Error(`${e.id}: app answered ${res.status}`);
-}
-
 interface RunResult {
   haystack: Buffer;
   receiver: OtlpReceiver;
@@ -82,22 +18,12 @@ interface RunResult {
 
 async function runCorpus(redaction: boolean): Promise<RunResult> {
   const receiver = await startOtlpReceiver();
-  const app = await runApp(APP, {
-    env: {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_SERVICE_NAME: 'secrets-app',
-      TEST_PG_URL: getPgUrl(),
-      OTEL_COMPANION_REDACTION: String(redaction),
-      // Opt in to everything that is off by default, so that the corpus reaches every place it
-      // could: captured headers and bound pg parameters (redaction still applies to both).
-      OTEL_COMPANION_CAPTURE_HEADERS: 'authorization,cookie,set-cookie,x-api-key,proxy-authorization,x-tenant-id',
-      OTEL_COMPANION_DB_RECORD_PARAMETERS: 'true',
-      OTEL_COMPANION_LOG_CONSOLE: 'false',
-    },
+  const app = await runApp(SECRETS_APP, {
+    env: { ...CORPUS_APP_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, TEST_PG_URL: getPgUrl(), OTEL_COMPANION_REDACTION: String(redaction) },
   });
   try {
     for (const e of corpus.entries) await drive(app.baseUrl, e);
-    // A few more requests so that metrics carry every route the corpus used.
+    // Metrics are exported every second (runApp sets OTEL_METRIC_EXPORT_INTERVAL): wait for one.
     await receiver.waitFor(() => receiver.metricPoints().some((m) => m.name === 'http.server.request.duration'), 15_000, 'http metrics');
   } finally {
     await app.stop('SIGTERM');
@@ -106,10 +32,6 @@ async function runCorpus(redaction: boolean): Promise<RunResult> {
   const stderr = app.stderr();
   await receiver.close();
   return { haystack: Buffer.concat(receiver.rawBodies), receiver, stderr };
-}
-
-function found(haystack: Buffer, e: Entry): string[] {
-  return needlesOf(e).filter((n) => haystack.includes(Buffer.from(n, 'utf8')));
 }
 
 describe('secrets corpus through a real Express + pg app under the agent', () => {
