@@ -4,6 +4,17 @@ const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+function isNonZeroHex(s: string): boolean {
+  let nonZero = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 49 && c <= 57) nonZero = true; // 1-9
+    else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) nonZero = true; // a-f, A-F
+    else if (c !== 48) return false;
+  }
+  return nonZero;
+}
+
 export const ZERO_TRACE_ID = '0'.repeat(32);
 export const ZERO_SPAN_ID = '0'.repeat(16);
 
@@ -17,6 +28,7 @@ export function isSpanId(id: unknown): id is string {
 
 /** Why `id` is not a valid OTLP id of `length` hex digits, or undefined when it is. */
 export function idProblem(id: unknown, length: 16 | 32): string | undefined {
+  if (typeof id === 'string' && id.length === length && isNonZeroHex(id)) return undefined;
   if (typeof id !== 'string') return `must be a hex string of ${length} digits, got ${id === undefined ? 'nothing' : typeof id}`;
   if (id.length !== length) return `must be ${length} hex digits, got ${id.length} ("${id.slice(0, 40)}")`;
   if (!/^[0-9a-fA-F]*$/.test(id)) return `must be hex digits only ("${id.slice(0, 40)}")`;

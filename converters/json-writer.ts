@@ -6,9 +6,33 @@ import type { SchemeDocument, SchemeEvent } from './model';
  * are written with JSON.stringify; they are bounded in depth by the converters.
  */
 export function stringifyDocument(doc: SchemeDocument): string {
+  // The native serializer is the fastest; it only fails on nesting deeper than the stack.
+  if (shallowEnough(doc)) {
+    try {
+      return JSON.stringify({ id: doc.id, version: doc.version, events: doc.events });
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+    }
+  }
   const parts: string[] = [];
   writeDocument(doc, (s) => parts.push(s));
   return parts.join('');
+}
+
+/** Native JSON.stringify is safe well below ~3,000 levels; deeper trees take the iterative writer. */
+const NATIVE_MAX_DEPTH = 500;
+
+function shallowEnough(doc: SchemeDocument): boolean {
+  const stack: Array<[SchemeEvent[], number]> = [[doc.events, 1]];
+  while (stack.length > 0) {
+    const [list, depth] = stack.pop()!;
+    if (depth > NATIVE_MAX_DEPTH) return false;
+    for (let i = 0; i < list.length; i++) {
+      const nested = list[i].nested;
+      if (nested !== undefined && nested.length > 0) stack.push([nested, depth + 1]);
+    }
+  }
+  return true;
 }
 
 const FIELDS = ['type', 'payload', 'tags', 'importance', 'time', 'duration', 'success', 'calledFrom', 'definedIn'] as const;

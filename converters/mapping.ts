@@ -160,7 +160,43 @@ function derivedUri(path: JsonValue | undefined, query: JsonValue | undefined): 
   return typeof query === 'string' && query !== '' ? `${path}?${query}` : path;
 }
 
-function inferType(rec: NodeRecord, attrs: Map<string, AnyValue | undefined>): string {
+/**
+ * Attribute lookup by key without building a Map per span (spans carry ~10 attributes; a linear
+ * scan allocates nothing). Last occurrence wins, like a Map built in order. Lookups of wdp.* keys
+ * are skipped outright on spans that have none (every span not made by these converters).
+ */
+class AttributeLookup {
+  private readonly hasWdp: boolean;
+  constructor(private readonly list: readonly KeyValue[]) {
+    let wdp = false;
+    for (let i = 0; i < list.length; i++) {
+      const key = list[i].key;
+      if (key.charCodeAt(0) === 119 /* w */ && key.startsWith('wdp.')) { wdp = true; break; }
+    }
+    this.hasWdp = wdp;
+  }
+  get(key: string): AnyValue | undefined {
+    if (!this.hasWdp && key.charCodeAt(0) === 119 && key.startsWith('wdp.')) return undefined;
+    const list = this.list;
+    for (let i = list.length - 1; i >= 0; i--) if (list[i].key === key) return list[i].value;
+    return undefined;
+  }
+  has(key: string): boolean {
+    if (!this.hasWdp && key.charCodeAt(0) === 119 && key.startsWith('wdp.')) return false;
+    const list = this.list;
+    for (let i = list.length - 1; i >= 0; i--) if (list[i].key === key) return true;
+    return false;
+  }
+}
+
+/** The few attribute names decodeNode consumed (a Set costs more than a scan of ≤ 10). */
+class KeyList {
+  private readonly keys: string[] = [];
+  add(key: string): void { this.keys.push(key); }
+  has(key: string): boolean { return this.keys.length > 0 && this.keys.includes(key); }
+}
+
+function inferType(rec: NodeRecord, attrs: AttributeLookup): string {
   if (!rec.isSpan) {
     if (rec.name === 'exception') return 'log';
     return attrs.has(ATTR_EVENT_NAME) ? 'event' : 'log';
@@ -184,8 +220,7 @@ function stringArray(v: AnyValue | undefined): string[] | undefined {
 
 /** Span/span event → event (without nested). The reference direction of the mapping. */
 export function decodeNode(rec: NodeRecord): DecodedNode {
-  const attrs = new Map<string, AnyValue | undefined>();
-  for (const kv of rec.attributes) attrs.set(kv.key, kv.value);
+  const attrs = new AttributeLookup(rec.attributes);
   const isDocument = anyBool(attrs.get(WDP.document)) === true;
   const version = anyInt(attrs.get(WDP.version));
   const out: DecodedNode = {
@@ -198,7 +233,7 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     derivesResponse: false,
     tagsFromResource: false,
   };
-  const consumed = new Set<string>();
+  const consumed = new KeyList();
   const absent = (field: keyof typeof ABSENT) => anyBool(attrs.get(ABSENT[field])) === true;
 
   const verbatim = anyString(attrs.get(WDP.event));
@@ -227,7 +262,8 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
   const tags = stringArray(attrs.get(WDP.tags));
   if (tags) ev.tags = tags;
   else if (!absent('tags') && rec.resourceTags.length > 0) {
-    ev.tags = rec.resourceTags.slice();
+    // Shared by every event of the resource (frozen by the readers): no copy per event.
+    ev.tags = rec.resourceTags as string[];
     out.tagsFromResource = true;
   }
   const severity = anyInt(attrs.get(WDP.severityNumber));
@@ -385,8 +421,31 @@ function headersAsAttributes(headers: Param[]): KeyValue[] | undefined {
 /** Event (without nested) → span or span event fields. */
 export function encodeNode(ev: SchemeEvent, ctx: EncodeContext): EncodedNode {
   const smart = encodeSmart(ev, ctx);
-  if (smart && sameEvent(decodeNode({ ...smart, isSpan: ctx.isSpan, resourceTags: ctx.resourceTags }).event, ev)) return smart;
+  if (!smart) return encodeVerbatim(ev, ctx);
+  if (!needsVerification(ev)) return smart;
+  if (sameEvent(decodeNode({ ...smart, isSpan: ctx.isSpan, resourceTags: ctx.resourceTags }).event, ev)) return smart;
   return encodeVerbatim(ev, ctx);
+}
+
+/**
+ * Attribute names decodeNode reads for something other than "payload key of the same name".
+ * A payload key among them (or in wdp.*, code.*, http.request.header.*) may collide with what
+ * encodeSmart writes; only then is the decode check worth its cost. Everything else maps 1:1.
+ */
+const SENSITIVE_KEYS = new Set<string>([
+  ATTR_DB_SYSTEM_NAME, ATTR_DB_SYSTEM, ATTR_DB_QUERY_TEXT, ATTR_DB_STATEMENT, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_METHOD,
+  ATTR_URL_FULL, ATTR_URL_PATH, ATTR_URL_QUERY, ATTR_HTTP_ROUTE, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_EVENT_NAME, ATTR_EXPRESS_TYPE,
+  PAYLOAD_SPAN_NAME, PAYLOAD_SPAN_KIND, PAYLOAD_STATUS_MESSAGE,
+]);
+
+function needsVerification(ev: SchemeEvent): boolean {
+  if (ev.calledFrom !== undefined || ev.definedIn !== undefined) return true;
+  if (ev.type === 'request' && ev.payload.headers !== undefined) return true;
+  for (const key of Object.keys(ev.payload)) {
+    if (key.length < 4 || key.indexOf('.') < 0) continue;
+    if (SENSITIVE_KEYS.has(key) || key.startsWith('wdp.') || key.startsWith('code.') || key.startsWith(HTTP_REQUEST_HEADER_PREFIX)) return true;
+  }
+  return false;
 }
 
 function times(ev: SchemeEvent, ctx: EncodeContext, attributes: KeyValue[]): { startMs: number; endMs: number } {

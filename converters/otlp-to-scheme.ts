@@ -43,10 +43,20 @@ export interface OtlpToSchemeResult {
 
 interface NanoTime { ms: number; sort: number }
 
+function allDigits(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 20) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** A unix-nano value (decimal string or number) → ms (floored) and a sort key; or an error text. */
 export function parseNanos(value: unknown): NanoTime | string {
   if (typeof value === 'string') {
-    if (!/^\d{1,20}$/.test(value)) return `must be unix nanoseconds as a decimal string, got ${JSON.stringify(value.slice(0, 40))}`;
+    if (!allDigits(value)) return `must be unix nanoseconds as a decimal string, got ${JSON.stringify(value.slice(0, 40))}`;
     const sort = Number(value);
     const ms = value.length > 6 ? Number(value.slice(0, -6)) : 0;
     const wrong = wrongUnitMessage(sort, 'ns');
@@ -64,14 +74,14 @@ export function parseNanos(value: unknown): NanoTime | string {
 
 function resourceTagsOf(attributes: unknown): string[] {
   const tags: string[] = [];
-  if (!Array.isArray(attributes)) return tags;
+  if (!Array.isArray(attributes)) return Object.freeze(tags) as string[];
   for (const kv of attributes as KeyValue[]) {
     if (!kv || typeof kv.key !== 'string') continue;
     let value: unknown;
     try { value = anyToJson(kv.value); } catch { continue; }
     tags.push(`${kv.key}:${typeof value === 'string' ? value : JSON.stringify(value)}`);
   }
-  return tags;
+  return Object.freeze(tags) as string[];
 }
 
 function attributesAt(value: unknown, path: string, issues: Issue[]): KeyValue[] {
@@ -216,6 +226,7 @@ export function readSdkSpans(spans: readonly ReadableSpan[], issues: Issue[]): S
       for (const [k, v] of Object.entries(s.resource?.attributes ?? {})) {
         if (v !== undefined) tags.push(`${k}:${typeof v === 'string' ? v : JSON.stringify(v)}`);
       }
+      Object.freeze(tags);
       tagCache.set(s.resource, tags);
     }
     const parent = s.parentSpanContext?.spanId;
@@ -315,8 +326,13 @@ export function buildDocument(traceId: string, records: SpanRecord[], issues: Is
   for (const rec of spans) decoded.set(rec.spanId, decodeNode(nodeOf(rec)));
   for (const rec of spans) {
     const d = decoded.get(rec.spanId)!;
+    const kids = children.get(rec.spanId);
+    if (kids === undefined && rec.events.length === 0 && !d.derivesResponse) {
+      if (d.nestedEmpty) d.event.nested = [];
+      continue;
+    }
     const items = spanEventItems(rec);
-    for (const kid of children.get(rec.spanId) ?? []) {
+    for (const kid of kids ?? []) {
       const kd = decoded.get(kid.spanId)!;
       if (!kd.isDocument) items.push({ event: kd.event, sort: kid.startSort, order: kd.order });
     }

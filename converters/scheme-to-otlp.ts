@@ -38,31 +38,49 @@ function isPoint(ev: SchemeEvent): boolean {
 
 /** The `k:v` tags every event carries: they become the resource (and come back as tags). */
 function commonResourceTags(doc: SchemeDocument): { attributes: KeyValue[]; tags: string[] } {
-  let common: Map<string, string> | undefined;
+  // Candidates: the first event's `k:v` tags (first occurrence of each key).
+  let common: string[] | undefined;
+  let previous: string[] | undefined;
   const stack: SchemeEvent[][] = [doc.events];
-  while (stack.length > 0 && (common === undefined || common.size > 0)) {
+  while (stack.length > 0 && (common === undefined || common.length > 0)) {
     const list = stack.pop()!;
     for (const ev of list) {
-      const mine = new Map<string, string>();
-      for (const tag of ev.tags ?? []) {
-        const colon = tag.indexOf(':');
-        if (colon <= 0) continue;
-        const key = tag.slice(0, colon);
-        if (!mine.has(key) && !tag.startsWith(ORPHAN_TAG_PREFIX)) mine.set(key, tag.slice(colon + 1));
+      const tags = ev.tags;
+      if (!tags || tags.length === 0) { common = []; break; }
+      if (common === undefined) {
+        common = [];
+        const seen = new Set<string>();
+        for (const tag of tags) {
+          const colon = tag.indexOf(':');
+          if (colon <= 0 || tag.startsWith(ORPHAN_TAG_PREFIX)) continue;
+          const key = tag.slice(0, colon);
+          if (!seen.has(key)) { seen.add(key); common.push(tag); }
+        }
+      } else if (tags !== previous && !sameStrings(tags, previous)) {
+        // Keep a candidate only if this event has it as the first tag of its key.
+        common = common.filter((tag) => {
+          const prefix = tag.slice(0, tag.indexOf(':') + 1);
+          for (const t of tags) if (t.startsWith(prefix)) return t === tag;
+          return false;
+        });
       }
-      if (common === undefined) common = mine;
-      else for (const [k, v] of common) if (mine.get(k) !== v) common.delete(k);
-      if (common.size === 0) break;
+      previous = tags;
+      if (common.length === 0) break;
       if (ev.nested && ev.nested.length > 0) stack.push(ev.nested);
     }
   }
   const attributes: KeyValue[] = [];
-  const tags: string[] = [];
-  for (const [k, v] of common ?? []) {
-    attributes.push({ key: k, value: { stringValue: v } });
-    tags.push(`${k}:${v}`);
+  for (const tag of common ?? []) {
+    const colon = tag.indexOf(':');
+    attributes.push({ key: tag.slice(0, colon), value: { stringValue: tag.slice(colon + 1) } });
   }
-  return { attributes, tags };
+  return { attributes, tags: common ?? [] };
+}
+
+function sameStrings(a: string[], b: string[] | undefined): boolean {
+  if (b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A request's last nested event, when it is exactly the response decodeNode derives back. */

@@ -81,6 +81,14 @@ function toIssues(base: string, errors: ErrorObject[] | null | undefined, out: I
   }
 }
 
+interface PathLink { parent: PathLink | undefined; segment: string }
+
+function pathOf(link: PathLink): string {
+  const parts: string[] = [];
+  for (let l: PathLink | undefined = link; l; l = l.parent) parts.push(l.segment);
+  return parts.reverse().join('');
+}
+
 /** Validates a parsed JSON value as a scheme document. Never throws. */
 export function validateDocument(value: unknown, options: ValidateOptions = {}): ValidationResult {
   const maxIssues = options.maxIssues ?? 100;
@@ -96,21 +104,21 @@ export function validateDocument(value: unknown, options: ValidateOptions = {}):
     issues.push({ path: '/uuid', message: `differs from /id (${doc.id}); uuid is only an alias of id` });
   }
   if (Array.isArray(doc.events)) {
-    // Explicit stack of [events array, its JSON path]: no recursion, whatever the depth.
-    const stack: Array<[unknown[], string]> = [[doc.events, '/events']];
+    // Explicit stack, no recursion whatever the depth. JSON paths are built only for errors:
+    // each level keeps a link to its parent instead of a string per event.
+    const stack: Array<{ events: unknown[]; at: PathLink }> = [{ events: doc.events, at: { parent: undefined, segment: '/events' } }];
     while (stack.length > 0 && issues.length < maxIssues) {
-      const [events, base] = stack.pop()!;
+      const { events, at } = stack.pop()!;
       for (let i = 0; i < events.length && issues.length < maxIssues; i++) {
         const ev = events[i];
-        const path = `${base}/${i}`;
-        if (!node(ev)) toIssues(path, node.errors, issues, seen);
+        if (!node(ev)) toIssues(`${pathOf(at)}/${i}`, node.errors, issues, seen);
         if (ev === null || typeof ev !== 'object') continue;
         const e = ev as Record<string, unknown>;
         if (typeof e.time === 'number') {
           const wrong = wrongUnitMessage(e.time, 'ms');
-          if (wrong) issues.push({ path: `${path}/time`, message: wrong });
+          if (wrong) issues.push({ path: `${pathOf(at)}/${i}/time`, message: wrong });
         }
-        if (Array.isArray(e.nested) && e.nested.length > 0) stack.push([e.nested, `${path}/nested`]);
+        if (Array.isArray(e.nested) && e.nested.length > 0) stack.push({ events: e.nested, at: { parent: at, segment: `/${i}/nested` } });
       }
     }
   }
