@@ -139,7 +139,7 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
     const logsSetup = createLogsSetup(config);
     const loggerProvider = new LoggerProvider({
       resource,
-      processors: logsSetup.processors.map((p) => pipeline.wrapLogRecordProcessor(p)),
+      processors: [...logsSetup.processors, ...devView.logRecordProcessors].map((p) => pipeline.wrapLogRecordProcessor(p)),
     });
     logs.setGlobalLoggerProvider(loggerProvider);
 
