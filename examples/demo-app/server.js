@@ -4,9 +4,10 @@ const { createApp } = require('./app');
 const db = require('./db');
 
 async function main() {
+  // DATABASE_URL, or pg's standard PGHOST/PGUSER/... variables (docker-compose.yml uses those).
   const connectionString = process.env.DATABASE_URL;
-  if (!connectionString) {
-    console.error('DATABASE_URL is not set (npm run demo starts PostgreSQL and sets it)');
+  if (!connectionString && !process.env.PGHOST) {
+    console.error('Set DATABASE_URL or PGHOST/PGUSER/PGPASSWORD/PGDATABASE (npm run demo starts PostgreSQL and sets DATABASE_URL)');
     process.exit(2);
   }
   const pool = db.createPool(connectionString);
