@@ -26,6 +26,9 @@ const ATTR_HTTP_METHOD = 'http.method';
 const ATTR_CODE_FILEPATH = 'code.filepath';
 const ATTR_CODE_LINENO = 'code.lineno';
 const ATTR_EVENT_NAME = 'event.name';
+/** Business events of the agent (agent/events) carry these on their span events. */
+const ATTR_EVENT_CONTEXT = 'event.context';
+const ATTR_EXECUTION_ID = 'execution_id';
 const HTTP_REQUEST_HEADER_PREFIX = 'http.request.header.';
 /** Set by @opentelemetry/instrumentation-express on layer spans (middleware, router, request_handler). */
 const ATTR_EXPRESS_TYPE = 'express.type';
@@ -199,7 +202,7 @@ class KeyList {
 function inferType(rec: NodeRecord, attrs: AttributeLookup): string {
   if (!rec.isSpan) {
     if (rec.name === 'exception') return 'log';
-    return attrs.has(ATTR_EVENT_NAME) ? 'event' : 'log';
+    return attrs.has(ATTR_EVENT_NAME) || attrs.has(ATTR_EVENT_CONTEXT) || attrs.has(ATTR_EXECUTION_ID) ? 'event' : 'log';
   }
   if (attrs.has(ATTR_DB_SYSTEM_NAME) || attrs.has(ATTR_DB_SYSTEM)) return 'query';
   if (rec.kind === OtlpSpanKind.SERVER && (attrs.has(ATTR_HTTP_REQUEST_METHOD) || attrs.has(ATTR_HTTP_METHOD))) return 'request';
@@ -312,7 +315,13 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
 
   switch (type) {
     case 'log': payload.message = rec.name; break;
-    case 'event': case 'middleware': case 'template': payload.name = rec.name; break;
+    case 'event': {
+      payload.name = rec.name;
+      const group = anyString(attrs.get(ATTR_EVENT_CONTEXT));
+      if (group !== undefined) { payload.group = group; consumed.add(ATTR_EVENT_CONTEXT); }
+      break;
+    }
+    case 'middleware': case 'template': payload.name = rec.name; break;
     case 'query': {
       const target = anyString(attrs.get(ATTR_DB_SYSTEM_NAME));
       if (target !== undefined) consumed.add(ATTR_DB_SYSTEM_NAME);
@@ -435,6 +444,7 @@ export function encodeNode(ev: SchemeEvent, ctx: EncodeContext): EncodedNode {
 const SENSITIVE_KEYS = new Set<string>([
   ATTR_DB_SYSTEM_NAME, ATTR_DB_SYSTEM, ATTR_DB_QUERY_TEXT, ATTR_DB_STATEMENT, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_METHOD,
   ATTR_URL_FULL, ATTR_URL_PATH, ATTR_URL_QUERY, ATTR_HTTP_ROUTE, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_EVENT_NAME, ATTR_EXPRESS_TYPE,
+  ATTR_EVENT_CONTEXT, ATTR_EXECUTION_ID,
   PAYLOAD_SPAN_NAME, PAYLOAD_SPAN_KIND, PAYLOAD_STATUS_MESSAGE,
 ]);
 
@@ -534,7 +544,12 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
 
   switch (type) {
     case 'log': handled.add('message'); break;
-    case 'event': case 'middleware': case 'template': handled.add('name'); break;
+    case 'event': {
+      handled.add('name');
+      if (typeof payload.group === 'string') { handled.add('group'); attributes.push(kv(ATTR_EVENT_CONTEXT, { stringValue: payload.group })); }
+      break;
+    }
+    case 'middleware': case 'template': handled.add('name'); break;
     case 'query': {
       const target = str(payload.target), query = str(payload.query);
       if (target !== undefined) {

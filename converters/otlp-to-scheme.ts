@@ -1,7 +1,7 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { anyToJson, attributeToAny, setOwn, ValueTooDeepError } from './any-value';
 import { idProblem, traceIdToUuid } from './ids';
-import { decodeNode, ORPHAN_TAG_PREFIX, PAYLOAD_RESPONSE_STATUS, type DecodedNode, type NodeRecord } from './mapping';
+import { decodeNode, ORPHAN_TAG_PREFIX, PAYLOAD_RESPONSE_STATUS, WDP, type DecodedNode, type NodeRecord } from './mapping';
 import type { Issue, Payload, SchemeDocument, SchemeEvent } from './model';
 import type { AnyValue, KeyValue, OtlpSpan } from './otlp-types';
 import { wrongUnitMessage } from './time-units';
@@ -409,9 +409,40 @@ export function otlpToScheme(request: unknown): OtlpToSchemeResult {
   return { documents: recordsToScheme(records, issues), issues, spanCount: records.length };
 }
 
-/** SDK ReadableSpans → one document per trace. */
-export function spansToScheme(spans: readonly ReadableSpan[]): OtlpToSchemeResult {
+/** What spansToScheme needs of an SDK log record (ReadableLogRecord fits). */
+export interface LogInput {
+  readonly hrTime: readonly [number, number];
+  readonly spanContext?: { traceId: string; spanId: string };
+  readonly severityNumber?: number;
+  readonly body?: unknown;
+  readonly eventName?: string;
+  readonly attributes: Record<string, unknown>;
+}
+
+/**
+ * SDK ReadableSpans (and, optionally, the log records emitted inside them) → one document per
+ * trace. A log record becomes a `log` event in its span, with `importance` from its severity
+ * number (syslog ladder, by range). Records with an event name are skipped: the agent's business
+ * events are span events already. Records outside the given spans are ignored.
+ */
+export function spansToScheme(spans: readonly ReadableSpan[], logRecords: readonly LogInput[] = []): OtlpToSchemeResult {
   const issues: Issue[] = [];
   const records = readSdkSpans(spans, issues);
+  if (logRecords.length > 0) attachLogs(records, logRecords);
   return { documents: recordsToScheme(records, issues), issues, spanCount: records.length };
+}
+
+function attachLogs(records: SpanRecord[], logRecords: readonly LogInput[]): void {
+  const bySpan = new Map<string, SpanRecord>();
+  for (const r of records) bySpan.set(r.spanId, r);
+  for (const log of logRecords) {
+    if (log.eventName || !log.spanContext) continue;
+    const span = bySpan.get(log.spanContext.spanId);
+    if (!span || span.traceId !== log.spanContext.traceId) continue;
+    const attributes = sdkAttributes(log.attributes);
+    attributes.unshift({ key: WDP.type, value: { stringValue: 'log' } });
+    if (log.severityNumber) attributes.push({ key: WDP.severityNumber, value: { intValue: String(log.severityNumber) } });
+    const body = typeof log.body === 'string' ? log.body : log.body === undefined ? '' : JSON.stringify(log.body);
+    span.events.push({ name: body, timeMs: hrToMs(log.hrTime), timeSort: hrToSort(log.hrTime), attributes });
+  }
 }

@@ -1,6 +1,7 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { spansToScheme } from '../../converters/otlp-to-scheme';
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { spansToScheme, type LogInput } from '../../converters/otlp-to-scheme';
 import type { SchemeDocument } from '../../converters/model';
 import { agentLog } from '../tracing/diagnostics';
 
@@ -15,8 +16,10 @@ export interface TraceCollectorOptions {
   maxSpansPerTrace?: number;
 }
 
+interface OpenTrace { spans: ReadableSpan[]; logs: LogInput[] }
+
 export class TraceCollector implements SpanProcessor {
-  private readonly open = new Map<string, ReadableSpan[]>();
+  private readonly open = new Map<string, OpenTrace>();
   private readonly maxTraces: number;
   private readonly maxSpans: number;
 
@@ -30,16 +33,7 @@ export class TraceCollector implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     try {
       const traceId = span.spanContext().traceId;
-      let spans = this.open.get(traceId);
-      if (!spans) {
-        if (this.open.size >= this.maxTraces) {
-          // Drop the oldest open trace (a trace whose root never ends must not pin memory).
-          const oldest = this.open.keys().next().value;
-          if (oldest !== undefined) this.open.delete(oldest);
-        }
-        spans = [];
-        this.open.set(traceId, spans);
-      }
+      const { spans } = this.openTrace(traceId);
       if (spans.length < this.maxSpans) spans.push(span);
       const parent = span.parentSpanContext;
       if (!parent || parent.isRemote) this.finish(traceId);
@@ -48,13 +42,48 @@ export class TraceCollector implements SpanProcessor {
     }
   }
 
+  private openTrace(traceId: string): OpenTrace {
+    let t = this.open.get(traceId);
+    if (!t) {
+      if (this.open.size >= this.maxTraces) {
+        // Drop the oldest open trace (a trace whose root never ends must not pin memory).
+        const oldest = this.open.keys().next().value;
+        if (oldest !== undefined) this.open.delete(oldest);
+      }
+      t = { spans: [], logs: [] };
+      this.open.set(traceId, t);
+    }
+    return t;
+  }
+
+  /** Log records emitted inside a span of an open trace (winston through the agent, the logs API). */
+  readonly logProcessor: LogRecordProcessor = {
+    onEmit: (record: ReadWriteLogRecord) => {
+      try {
+        const ctx = record.spanContext;
+        if (!ctx || record.eventName) return;
+        const t = this.openTrace(ctx.traceId);
+        if (t.logs.length >= this.maxSpans) return;
+        t.logs.push({
+          hrTime: record.hrTime, spanContext: { traceId: ctx.traceId, spanId: ctx.spanId },
+          severityNumber: record.severityNumber, body: record.body, attributes: { ...record.attributes },
+        });
+      } catch (err) {
+        agentLog.debug('devview: log record not collected:', (err as Error).message);
+      }
+    },
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  };
+
   private finish(traceId: string): void {
-    const spans = this.open.get(traceId);
+    const open = this.open.get(traceId);
     this.open.delete(traceId);
-    if (!spans || spans.length === 0) return;
+    if (!open || open.spans.length === 0) return;
+    const spans = open.spans;
     const convert = () => {
       try {
-        const { documents } = spansToScheme(spans);
+        const { documents } = spansToScheme(spans, open.logs);
         for (const doc of documents) this.opts.onDocument(doc);
       } catch (err) {
         agentLog.debug('devview: trace not converted:', (err as Error).message);

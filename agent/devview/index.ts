@@ -1,4 +1,5 @@
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { AgentConfig } from '../config';
 import { ProfileStore } from '../../converters/profile-store';
 import { stringifyDocument } from '../../converters/json-writer';
@@ -15,6 +16,8 @@ import { renderTree } from './tree';
  */
 export interface DevViewSetup {
   readonly spanProcessors: SpanProcessor[];
+  /** Collects log records emitted inside traced spans, so they show in place. */
+  readonly logRecordProcessors: LogRecordProcessor[];
   /** The documents served on /_profile (undefined when the transport is off). */
   readonly profiles?: ProfileStore<string>;
 }
@@ -30,7 +33,7 @@ export function createDevView(config: AgentConfig, env: NodeJS.ProcessEnv = proc
   const d = config.devview;
   const showTree = d.dev;
   const serve = profileEnabled(config);
-  if (!showTree && !serve) return { spanProcessors: [] };
+  if (!showTree && !serve) return { spanProcessors: [], logRecordProcessors: [] };
   let profiles: ProfileStore<string> | undefined;
   if (serve) {
     profiles = new ProfileStore<string>({
@@ -52,5 +55,5 @@ export function createDevView(config: AgentConfig, env: NodeJS.ProcessEnv = proc
       }
     },
   });
-  return { spanProcessors: [collector], profiles };
+  return { spanProcessors: [collector], logRecordProcessors: [collector.logProcessor], profiles };
 }
