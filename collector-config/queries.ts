@@ -7,11 +7,19 @@
  * parse, and dashboard queries with `expectData` must return series after the
  * demo traffic. See docs/alerting.md.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 
-export const collectorConfigDir = __dirname;
+/** The repository (or installed package) root: the nearest folder up with a package.json, so this also works compiled. */
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'collector-config'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`collector-config/queries: no package root above ${from}`);
+  }
+}
+
+export const collectorConfigDir = join(packageRoot(__dirname), 'collector-config');
 export const rulesDir = join(collectorConfigDir, 'prometheus/rules');
 export const dashboardsDir = join(collectorConfigDir, 'grafana/dashboards');
 
