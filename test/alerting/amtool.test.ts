@@ -83,6 +83,51 @@ describe.runIf(amtool.shouldRun)('Alertmanager config, checked by amtool', () =>
     expect(status).not.toBe(0);
   });
 
+  it('email and chat of an operational alert show severity, service, summary and the runbook', () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'otel-companion-amtool-'));
+    try {
+      const data = join(scratch, 'data.json');
+      const labels = { alertname: 'HighErrorRate', severity: 'critical', service: 'checkout' };
+      writeFileSync(
+        data,
+        JSON.stringify({
+          receiver: 'oncall-critical',
+          status: 'firing',
+          alerts: [
+            {
+              status: 'firing',
+              labels,
+              annotations: {
+                summary: 'More than 5% of requests to checkout fail with 5xx',
+                description: '9.091% of HTTP server requests to checkout answered 5xx',
+                runbook_url: 'https://github.com/otel-companion/otel-companion/blob/main/docs/runbooks.md#higherrorrate',
+              },
+              startsAt: '2026-04-04T10:23:45Z',
+              endsAt: '0001-01-01T00:00:00Z',
+              generatorURL: 'http://prometheus:9090/graph',
+            },
+          ],
+          groupLabels: { alertname: 'HighErrorRate', service: 'checkout' },
+          commonLabels: labels,
+          commonAnnotations: {},
+          externalURL: 'http://alertmanager:9093',
+        }),
+      );
+      const render = (text: string) =>
+        run(amtool.require(), ['template', 'render', '--template.glob=templates/*.tmpl', `--template.text=${text}`, `--template.data=${data}`], {
+          cwd: alertmanagerDir,
+        });
+      const subject = render('{{ template "otel_companion.email.subject" . }}');
+      expect(subject.status, subject.output).toBe(0);
+      expect(subject.output.trim()).toBe('[FIRING:1] HighErrorRate critical · checkout');
+      const chat = render('{{ template "otel_companion.chat.text" . }}');
+      expect(chat.output).toContain('*More than 5% of requests to checkout fail with 5xx*');
+      expect(chat.output).toContain('<https://github.com/otel-companion/otel-companion/blob/main/docs/runbooks.md#higherrorrate|Runbook>');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('the event email shows event name, date, context, count and the Jaeger link', () => {
     const scratch = mkdtempSync(join(tmpdir(), 'otel-companion-amtool-'));
     try {
