@@ -89,6 +89,6 @@ export const collectorRules: RuleFile = {
   file: 'collector.yml',
   group: 'otel-companion-collector',
   header:
-    'OpenTelemetry Collector health, from its own telemetry (job "collector",\n:8888) and from `up` of both collector scrape jobs.\n\nCounter names: collectors on the OpenCensus-era telemetry expose\notelcol_exporter_send_failed_spans, current ones (OTel Go SDK + Prometheus\nexporter) add `_total`. Each selector accepts both with `(_total)?`. Each\nsignal is its own term with a `signal` label: rate() drops metric names, so\none regex over spans|metric_points|log_records would collide when an exporter\n(e.g. otlp) carries two signals.',
+    'OpenTelemetry Collector health, from its own telemetry (job "collector",\n:8888) and from `up` of both collector scrape jobs.\n\nCounter names: the collector built here (0.155.0) serves\notelcol_exporter_send_failed_spans (no `_total`), other versions and\nexposition settings add `_total`. Each selector accepts both with `(_total)?`.\nEach signal is its own term with a `signal` label: rate() drops metric names,\nso one regex over spans|metric_points|log_records would collide when an\nexporter (e.g. otlp) carries two signals.',
   alerts: [collectorDown, exportFailing, refusingData, queueNearFull],
 };
