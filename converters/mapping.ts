@@ -496,7 +496,7 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return undefined;
   const type = ev.type;
   const attributes: KeyValue[] = [kv(WDP.type, { stringValue: type })];
-  const handled = new Set<string>();
+  const handled = new KeyList();
 
   if (ev.tags !== undefined) attributes.push(kv(WDP.tags, { arrayValue: { values: ev.tags.map((stringValue) => ({ stringValue })) } }));
   else if (ctx.resourceTags.length > 0) attributes.push(kv(ABSENT.tags, TRUE));

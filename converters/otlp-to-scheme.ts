@@ -15,6 +15,10 @@ import { describe } from './validate';
  */
 
 export interface SpanRecord {
+  /** Tree assembly scratch (set by buildDocument). */
+  decoded?: DecodedNode;
+  children?: SpanRecord[];
+  reached?: boolean;
   traceId: string;
   spanId: string;
   parentSpanId: string;
@@ -87,6 +91,13 @@ function resourceTagsOf(attributes: unknown): string[] {
 function attributesAt(value: unknown, path: string, issues: Issue[]): KeyValue[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) { issues.push({ path, message: `must be an array of {key, value}, got ${describe(value)}` }); return []; }
+  // Well-formed lists (all of them, in practice) are used as they are: no copy.
+  let valid = true;
+  for (let i = 0; i < value.length && valid; i++) {
+    const kv = value[i] as KeyValue;
+    valid = !!kv && typeof kv === 'object' && typeof kv.key === 'string' && (kv.value === undefined || (kv.value !== null && typeof kv.value === 'object'));
+  }
+  if (valid) return value as KeyValue[];
   const out: KeyValue[] = [];
   for (let i = 0; i < value.length; i++) {
     const kv = value[i] as KeyValue;
@@ -246,6 +257,7 @@ export function readSdkSpans(spans: readonly ReadableSpan[], issues: Issue[]): S
 interface Item { event: SchemeEvent; sort: number; order?: number }
 
 function ordered(items: Item[]): SchemeEvent[] {
+  if (items.length === 1) return [items[0].event];
   if (items.some((i) => i.order !== undefined)) {
     items.sort((a, b) => (a.order ?? Number.MAX_SAFE_INTEGER) - (b.order ?? Number.MAX_SAFE_INTEGER));
   } else {
@@ -277,68 +289,66 @@ function spanEventItems(rec: SpanRecord): Item[] {
 
 /** The spans of one trace → one document. */
 export function buildDocument(traceId: string, records: SpanRecord[], issues: Issue[]): SchemeDocument {
+  // Scratch state lives on the records (no Map per relation); reset it, records may be rebuilt.
   const byId = new Map<string, SpanRecord>();
   const spans: SpanRecord[] = [];
   for (const rec of records) {
+    rec.children = undefined;
+    rec.reached = false;
+    rec.decoded = undefined;
     const first = byId.get(rec.spanId);
     if (first) { issues.push({ path: `${rec.path}/spanId`, message: `duplicate span id ${rec.spanId} (first at ${first.path}); this span is skipped` }); continue; }
     byId.set(rec.spanId, rec);
     spans.push(rec);
   }
-  const children = new Map<string, SpanRecord[]>();
   const roots: SpanRecord[] = [];
   for (const rec of spans) {
-    if (rec.parentSpanId && rec.parentSpanId !== rec.spanId && byId.has(rec.parentSpanId)) {
-      let list = children.get(rec.parentSpanId);
-      if (!list) children.set(rec.parentSpanId, (list = []));
-      list.push(rec);
+    const parent = rec.parentSpanId && rec.parentSpanId !== rec.spanId ? byId.get(rec.parentSpanId) : undefined;
+    if (parent) {
+      (parent.children ??= []).push(rec);
     } else {
       if (rec.parentSpanId === rec.spanId) issues.push({ path: `${rec.path}/parentSpanId`, message: 'is the span\'s own id (a parent cycle); the span is attached at the root' });
       roots.push(rec);
     }
   }
   // Spans not reachable from a root sit on parent cycles: cut each cycle at its earliest span.
-  const reached = new Set<string>();
+  let reachedCount = 0;
   const mark = (from: SpanRecord[]) => {
     const stack = from.slice();
     while (stack.length > 0) {
       const rec = stack.pop()!;
-      if (reached.has(rec.spanId)) continue;
-      reached.add(rec.spanId);
-      const kids = children.get(rec.spanId);
-      if (kids) for (const k of kids) stack.push(k);
+      if (rec.reached) continue;
+      rec.reached = true;
+      reachedCount++;
+      if (rec.children) for (const k of rec.children) stack.push(k);
     }
   };
   mark(roots);
-  if (reached.size < spans.length) {
-    const unreached = spans.filter((s) => !reached.has(s.spanId)).sort((a, b) => a.startSort - b.startSort);
+  if (reachedCount < spans.length) {
+    const unreached = spans.filter((s) => !s.reached).sort((a, b) => a.startSort - b.startSort);
     for (const rec of unreached) {
-      if (reached.has(rec.spanId)) continue;
+      if (rec.reached) continue;
       issues.push({ path: `${rec.path}/parentSpanId`, message: `parent cycle through span ${rec.parentSpanId}; the span is attached at the root` });
-      const siblings = children.get(rec.parentSpanId)!;
+      const siblings = byId.get(rec.parentSpanId)!.children!;
       siblings.splice(siblings.indexOf(rec), 1);
       roots.push(rec);
       mark([rec]);
     }
   }
 
-  const decoded = new Map<string, DecodedNode>();
-  for (const rec of spans) decoded.set(rec.spanId, decodeNode(nodeOf(rec)));
+  for (const rec of spans) rec.decoded = decodeNode(nodeOf(rec));
   for (const rec of spans) {
-    const d = decoded.get(rec.spanId)!;
-    const kids = children.get(rec.spanId);
+    const d = rec.decoded!;
+    const kids = rec.children;
     if (kids === undefined && rec.events.length === 0 && !d.derivesResponse) {
       if (d.nestedEmpty) d.event.nested = [];
       continue;
     }
-    const items = spanEventItems(rec);
-    for (const kid of kids ?? []) {
-      const kd = decoded.get(kid.spanId)!;
-      if (!kd.isDocument) items.push({ event: kd.event, sort: kid.startSort, order: kd.order });
-    }
     // Child spans first, then span events, as scheme-to-otlp expects for its default order.
-    const spanItems = items.splice(rec.events.length);
-    const nested = ordered(spanItems.concat(items));
+    const items: Item[] = [];
+    if (kids) for (const kid of kids) if (!kid.decoded!.isDocument) items.push({ event: kid.decoded!.event, sort: kid.startSort, order: kid.decoded!.order });
+    if (rec.events.length > 0) items.push(...spanEventItems(rec));
+    const nested = ordered(items);
     const ev = d.event;
     if (d.derivesResponse && ev.time !== undefined && ev.duration !== undefined) {
       const payload: Payload = {};
@@ -353,19 +363,16 @@ export function buildDocument(traceId: string, records: SpanRecord[], issues: Is
   let version: number | undefined;
   let docId: string | undefined;
   const top: Item[] = [];
-  const docTop: Item[] = [];
+  const docTop: SchemeEvent[] = [];
   for (const rec of roots) {
-    const d = decoded.get(rec.spanId)!;
+    const d = rec.decoded!;
     version ??= d.version;
     docId ??= d.docId;
     if (d.isDocument) {
-      const items = spanEventItems(rec);
-      const spanItems: Item[] = [];
-      for (const kid of children.get(rec.spanId) ?? []) {
-        const kd = decoded.get(kid.spanId)!;
-        spanItems.push({ event: kd.event, sort: kid.startSort, order: kd.order });
-      }
-      for (const e of ordered(spanItems.concat(items))) docTop.push({ event: e, sort: 0 });
+      const items: Item[] = [];
+      for (const kid of rec.children ?? []) items.push({ event: kid.decoded!.event, sort: kid.startSort, order: kid.decoded!.order });
+      items.push(...spanEventItems(rec));
+      docTop.push(...ordered(items));
       continue;
     }
     if (rec.parentSpanId && !hasExplicitTags(rec)) {
@@ -373,7 +380,8 @@ export function buildDocument(traceId: string, records: SpanRecord[], issues: Is
     }
     top.push({ event: d.event, sort: rec.startSort, order: d.order });
   }
-  const events = docTop.map((i) => i.event).concat(ordered(top));
+  const events = docTop.length > 0 ? docTop.concat(ordered(top)) : ordered(top);
+  for (const rec of spans) { rec.children = undefined; rec.decoded = undefined; }
   return { id: docId ?? traceIdToUuid(traceId), version: version ?? 1, events };
 }
 
