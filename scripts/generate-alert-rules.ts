@@ -100,7 +100,8 @@ function main(argv: string[]): number {
     }
   }
 
-  let runbooks = readFileSync(runbooksPath, 'utf8');
+  const runbooksBefore = readFileSync(runbooksPath, 'utf8');
+  let runbooks = runbooksBefore;
   const headings = new Set(runbooks.split('\n').filter((l) => l.startsWith('## ')).map((l) => l.slice(3).trim()));
   for (const alert of files.flatMap((f) => f.alerts)) {
     if (headings.has(alert.name)) continue;
@@ -111,7 +112,7 @@ function main(argv: string[]): number {
       console.log(`docs/runbooks.md: added a skeleton section for ${alert.name}; fill it in`);
     }
   }
-  if (!check) writeFileSync(runbooksPath, runbooks);
+  if (!check && runbooks !== runbooksBefore) writeFileSync(runbooksPath, runbooks);
 
   if (problems.length > 0) {
     for (const problem of problems) console.error(problem);
