@@ -63,7 +63,7 @@ func main() {
 }
 `);
     const out = execFileSync('go', ['run', join(dir, 'main.go')], {
-      input: JSON.stringify(collectorRegexes(committed)), env: { ...process.env, GOFLAGS: '-mod=mod', GO111MODULE: 'off' }, encoding: 'utf8',
+      input: JSON.stringify(collectorRegexes(committed)), env: { ...process.env, GO111MODULE: 'off' }, encoding: 'utf8',
     });
     expect(out).toBe('');
   }, 120_000);
