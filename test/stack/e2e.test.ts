@@ -1,6 +1,7 @@
 /**
- * End to end through the real stack: an Express + pg app under the agent
- * (`--require otel-companion/register`) sends to the native stack (collector
+ * End to end through the real stack: the demo app (examples/demo-app, Express 5
+ * + pg) under the agent (`--require otel-companion/register`) sends to the
+ * native stack (collector
  * built with ocb, Jaeger v2, Debian's Prometheus and Alertmanager), started
  * from docker-compose.yml's own configs (scripts/stack/native.mts, test mode:
  * free ports, Jaeger in memory, short `for:`/intervals).
@@ -26,7 +27,7 @@ const binaries = [
 ];
 const canRun = binaries.every((b) => b.shouldRun);
 
-const SERVICE = 'stack-e2e-app';
+const SERVICE = 'demo-app-e2e';
 const SECRET = 'sk-live-e2e-secret-4711';
 
 /** Polls `probe` until it returns a value (not undefined) or the time is up; the last error explains a timeout. */
@@ -90,10 +91,14 @@ function attrs(list: { key: string; value: Record<string, unknown> }[] | undefin
 const isServer = (s: FlatSpan) => s.kind === 'SPAN_KIND_SERVER' || s.kind === '2';
 const isClient = (s: FlatSpan) => s.kind === 'SPAN_KIND_CLIENT' || s.kind === '3';
 
+const jsonPost = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
 /**
- * Requests on a timer until stopped (bounded: at most 10 minutes), each tick
- * two pg-backed successes and one 500. Errors are swallowed: the assertions
- * look at what the stack recorded, not at the client.
+ * Requests on a timer until stopped (bounded: at most 10 minutes). Each tick:
+ * two pg-backed reads and one 500 (/participants/export throws); every fifth
+ * tick a valid import (a pg transaction) and the slow report. Errors are
+ * swallowed: the assertions look at what the stack recorded, not at the client.
  */
 function startTraffic(baseUrl: string): { stop(): Promise<void> } {
   const until = Date.now() + 10 * 60_000;
@@ -102,7 +107,12 @@ function startTraffic(baseUrl: string): { stop(): Promise<void> } {
   const loop = (async () => {
     while (!stopped && Date.now() < until) {
       tick++;
-      await Promise.allSettled([fetch(`${baseUrl}/users/${tick % 50}`), fetch(`${baseUrl}/users/${(tick + 7) % 50}`), fetch(`${baseUrl}/fail`)]);
+      const requests = [fetch(`${baseUrl}/participants?limit=5`), fetch(`${baseUrl}/db`), fetch(`${baseUrl}/participants/export`)];
+      if (tick % 5 === 0) {
+        requests.push(jsonPost(`${baseUrl}/participants/import`, [{ name: `Ada ${tick}`, email: `ada${tick}@example.com` }]));
+        requests.push(fetch(`${baseUrl}/participants/report`));
+      }
+      await Promise.allSettled(requests);
       await new Promise((r) => setTimeout(r, 500));
     }
   })();
@@ -134,9 +144,11 @@ describe.runIf(canRun)('the stack, end to end with real binaries', { timeout: 18
       alertWebhookUrl: hook.url,
       timing: { ruleFor: '4s', evaluationInterval: '2s', scrapeInterval: '2s', groupWait: '1s', groupInterval: '2s' },
     });
-    app = await runApp('test/stack/fixtures/stack-app.cjs', {
+    app = await runApp('examples/demo-app/server.js', {
       env: {
-        TEST_PG_URL: getPgUrl(),
+        DATABASE_URL: getPgUrl(),
+        PORT: '0',
+        HOST: '127.0.0.1',
         OTEL_SERVICE_NAME: SERVICE,
         OTEL_EXPORTER_OTLP_ENDPOINT: stack.urls.otlpHttp,
         OTEL_METRIC_EXPORT_INTERVAL: '1000',
@@ -147,8 +159,9 @@ describe.runIf(canRun)('the stack, end to end with real binaries', { timeout: 18
     // their first scrape. One request in three fails: the error burst.
     traffic = startTraffic(app.baseUrl);
     // Secrets to redact, and the business event, once each (plus a repeat).
-    for (let i = 0; i < 3; i++) await fetch(`${app.baseUrl}/login?user=ada&token=${SECRET}`, { headers: { authorization: `Bearer ${SECRET}` } });
-    for (let i = 0; i < 2; i++) await fetch(`${app.baseUrl}/imports/participants`, { method: 'POST' });
+    for (let i = 0; i < 3; i++) await fetch(`${app.baseUrl}/hello?user=ada&token=${SECRET}`, { headers: { authorization: `Bearer ${SECRET}` } });
+    // An import without emails fails validation: the business event import-participants-failed.
+    for (let i = 0; i < 2; i++) await jsonPost(`${app.baseUrl}/participants/import`, [{ name: 'no email' }]);
   }, 240_000);
 
   afterAll(async () => {
@@ -177,13 +190,13 @@ describe.runIf(canRun)('the stack, end to end with real binaries', { timeout: 18
     });
     expect(services).toContain(SERVICE);
 
-    const spans = await eventually('a /users/:id trace with its pg span', async () => {
+    const spans = await eventually('a /participants trace with its pg span', async () => {
       const all = await findTraces();
-      const server = all.find((s) => isServer(s) && s.attributes['http.route'] === '/users/:id');
+      const server = all.find((s) => isServer(s) && s.attributes['http.route'] === '/participants');
       const pgSpan = server && all.find((s) => s.traceId === server.traceId && isClient(s) && s.attributes['db.system.name'] === 'postgresql');
       return pgSpan ? all : undefined;
     });
-    const server = spans.find((s) => isServer(s) && s.attributes['http.route'] === '/users/:id')!;
+    const server = spans.find((s) => isServer(s) && s.attributes['http.route'] === '/participants')!;
     expect(server.parentSpanId).toBe('');
     const trace = spans.filter((s) => s.traceId === server.traceId);
     const byId = new Map(trace.map((s) => [s.spanId, s]));
@@ -200,11 +213,11 @@ describe.runIf(canRun)('the stack, end to end with real binaries', { timeout: 18
   });
 
   it('redacts secrets before they reach Jaeger', async () => {
-    const spans = await eventually('the /login traces', async () => {
+    const spans = await eventually('the /hello traces', async () => {
       const all = await findTraces();
-      return all.some((s) => isServer(s) && s.attributes['http.route'] === '/login') ? all : undefined;
+      return all.some((s) => isServer(s) && s.attributes['http.route'] === '/hello') ? all : undefined;
     });
-    const login = spans.filter((s) => spans.some((r) => r.traceId === s.traceId && isServer(r) && r.attributes['http.route'] === '/login'));
+    const login = spans.filter((s) => spans.some((r) => r.traceId === s.traceId && isServer(r) && r.attributes['http.route'] === '/hello'));
     expect(login.length).toBeGreaterThan(0);
     expect(JSON.stringify(login)).not.toContain(SECRET);
     // The request is still there, only its secret is gone.
@@ -231,7 +244,7 @@ describe.runIf(canRun)('the stack, end to end with real binaries', { timeout: 18
       const v = points(await getJson(`${stack.urls.jaeger}/api/metrics/errors?${params()}`));
       return v.some((x: number) => x > 0) ? v : undefined;
     });
-    // /fail is a third of the /users + /fail traffic.
+    // /participants/export fails: a third of the steady traffic.
     expect(Math.max(...errors)).toBeGreaterThan(0.05);
   });
 
@@ -246,7 +259,7 @@ describe.runIf(canRun)('the stack, end to end with real binaries', { timeout: 18
       const r = await promQuery(`traces_span_metrics_calls_total{service_name="${SERVICE}", span_kind="SPAN_KIND_SERVER"}`);
       return r.length ? r : undefined;
     });
-    expect(spanMetrics.map((s) => s.metric.http_route)).toContain('/users/:id');
+    expect(spanMetrics.map((s) => s.metric.http_route)).toContain('/participants');
     const appMetrics = await eventually('app http metrics', async () => {
       const r = await promQuery(`http_server_request_duration_seconds_count{service_name="${SERVICE}"}`);
       return r.length ? r : undefined;
@@ -303,7 +316,7 @@ describe.runIf(canRun)('the stack, end to end with real binaries', { timeout: 18
       150_000,
     );
     const alert = notification.body.alerts.find((a) => a.labels.alertname === 'BusinessEvent')!;
-    expect(alert.labels).toMatchObject({ event_name: 'import-participants-failed', event_context: 'participants-import', service: SERVICE });
+    expect(alert.labels).toMatchObject({ event_name: 'import-participants-failed', event_context: 'import-participants', service: SERVICE });
     expect(Number(alert.annotations.count)).toBeGreaterThanOrEqual(1);
     expect(alert.annotations.traces_url).toContain(`service=${SERVICE}`);
   }, 180_000);
