@@ -84,7 +84,7 @@ export const eventArb: fc.Arbitrary<SchemeEvent> = fc.letrec<{ event: SchemeEven
       if (ev.type === 'request' && addResponse && ev.time !== undefined && ev.duration !== undefined) ev.nested = [...(ev.nested ?? []), responseFor(ev, status)];
       return ev;
     }),
-}), { depthSize: 'small' }).event;
+})).event;
 
 export const documentArb: fc.Arbitrary<SchemeDocument> = fc.record({
   id: fc.oneof({ weight: 5, arbitrary: fc.uuid() }, { weight: 1, arbitrary: fc.uuid().map((u) => u.toUpperCase()) }).filter((u) => !/^[0-]+$/.test(u)),

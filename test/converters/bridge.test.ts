@@ -87,7 +87,7 @@ describe('otel-companion bridge', () => {
     await collector.waitFor(() => collector.spans().length >= 2, 5000, 'forwarded spans');
     expect(collector.spans().map((s) => s.traceId)).toContain('ef95a54225a34f71a0e9640c92f43813');
     const p = await fetch(`${bridge.url}/_profile/?id=${example.uuid}`);
-    expect((await p.json()).events).toEqual(example.events);
+    expect(((await p.json()) as { events: unknown }).events).toEqual(example.events);
   });
 
   it('answers 400 with the JSON path on invalid input, 413 over the size limit, 404 when unknown', async () => {
@@ -98,10 +98,10 @@ describe('otel-companion bridge', () => {
     expect(await r.json()).toEqual({ error: 'invalid scheme document', issues: [{ path: '/events/1/nested/0/importance', message: 'must be integer 1..8' }] });
     const m = await fetch(`${bridge.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans":[' });
     expect(m.status).toBe(400);
-    expect((await m.json()).error).toMatch(/^malformed JSON/);
+    expect(((await m.json()) as { error: string }).error).toMatch(/^malformed JSON/);
     const t = await fetch(`${bridge.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'x', spanId: 'y' }] }] }] }) });
     expect(t.status).toBe(400);
-    expect((await t.json()).issues[0].path).toBe('/resourceSpans/0/scopeSpans/0/spans/0/traceId');
+    expect(((await t.json()) as { issues: Array<{ path: string }> }).issues[0].path).toBe('/resourceSpans/0/scopeSpans/0/spans/0/traceId');
     const big = await fetch(`${bridge.url}/v1/scheme`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(2 << 20) }).catch((e) => e);
     if (!(big instanceof Error)) expect(big.status).toBe(413);
     expect((await fetch(`${bridge.url}/_profile/?id=00000000-0000-4000-8000-000000000001`)).status).toBe(404);
