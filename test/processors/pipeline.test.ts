@@ -7,8 +7,11 @@ import {
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../agent/config';
-import { createProcessorPipeline, type ProcessorPipeline } from '../../agent/processors';
+import { createProcessorPipeline, Redactor, type ProcessorPipeline } from '../../agent/processors';
 
 const COLLECTOR = ['http://localhost:4318/v1/traces', 'http://localhost:4318/v1/metrics', 'http://localhost:4318/v1/logs'];
 
@@ -165,6 +168,25 @@ describe('settings and enrichment', () => {
     expect(pipelineFrom({ NODE_ENV: 'production' }).resourceAttributes).toEqual({ 'deployment.environment.name': 'production' });
     expect(pipelineFrom({ NODE_ENV: 'production', OTEL_COMPANION_DEPLOYMENT_ENVIRONMENT: 'staging' }).resourceAttributes).toEqual({ 'deployment.environment.name': 'staging' });
     expect(pipelineFrom({ NODE_ENV: 'production', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=qa' }).resourceAttributes).toEqual({});
+  });
+
+  it('the config-file example of docs/redaction.md works as documented', () => {
+    const doc = readFileSync(join(__dirname, '../../docs/redaction.md'), 'utf8');
+    const example = /Example config file section:\n\n```yaml\n([\s\S]*?)```/.exec(doc)![1]!;
+    const file = join(mkdtempSync(join(tmpdir(), 'redaction-config-')), 'otel-companion.yaml');
+    writeFileSync(file, example);
+    const pipeline = pipelineFrom({ OTEL_COMPANION_CONFIG_FILE: file });
+    const rules = pipeline.rules!;
+    expect(rules.problems).toEqual([]);
+    expect(rules.patternNames).toEqual(expect.arrayContaining(['iban', 'ticket']));
+    expect(rules.patternNames).not.toContain('email');
+    expect(pipeline.redact({ tenantSignatureRef: 'a', ticket: 'b', note: 'TCK-123456 for a@example.com' })).toEqual({ tenantSignatureRef: '[REDACTED]', ticket: '[REDACTED]', note: '[REDACTED:ticket] for a@example.com' });
+    expect(new Redactor(rules).url('/buy?voucher=FREE1&qty=2')).toBe('/buy?voucher=[REDACTED]&qty=2');
+    const req = { headers: { 'x-region': 'eu' } } as unknown as IncomingMessage;
+    expect(pipeline.httpConfig.startIncomingSpanHook!(req)).toEqual({ 'cloud.region': 'eu' });
+    const { exporter, tracer } = tracing(pipeline);
+    for (const path of ['/internal/jobs', '/users']) tracer.startSpan('s', { kind: SpanKind.SERVER, attributes: { 'url.path': path } }).end();
+    expect(exporter.getFinishedSpans().map((s) => s.attributes['url.path'])).toEqual(['/users']);
   });
 
   it('an invalid route is reported by the config loader and the default is used', () => {
