@@ -21,8 +21,6 @@ const COLLECTOR = join(REPO_ROOT, '.stack/bin/otelcol-companion');
 const KNOWN_COLLECTOR_GAPS: Record<string, string> = {
   // Span names only go through the processor's URL/DB sanitizers, never through blocked_values.
   'span-name-custom': 'span names are not matched against blocked_values',
-  // The path-segment rule is agent-only (the processor has no "segment after a sensitive one" rule).
-  'span-name-unmatched-route': 'url.path segments after /password-reset/ are agent-only',
   // Bound parameters are masked by column name in the agent; the collector sees a bare value.
   'pg-param-password-hash': 'bound parameters are masked by column name only in the agent',
   'pg-param-api-token': 'bound parameters are masked by column name only in the agent',

@@ -26,6 +26,11 @@ export function renderCollectorRedaction(source: RuleSource = defaultRules): str
     values.push({ name: p.name, regex: `(?i)${p.collectorRegex ?? p.regex}`, comment: p.description });
   }
   values.push({
+    name: 'path_secret',
+    regex: `(?i)/[^/?#\\s]{0,64}(${terms}|reset|verify|confirm|invite|magic|unsubscribe)[^/?#\\s]{0,64}/[^/?#\\s:{*][^/?#\\s]*`,
+    comment: 'A path segment after one that names a secret (/password-reset/<token>), with the segment before it.',
+  });
+  values.push({
     name: 'query_param',
     regex: `(?i)(^|[?&;])(${source.queryParams.names.map(escapeRegex).join('|')}|[^=&#?/\\s]*(${terms})[^=&#?/\\s]*)=[^&#\\s]+`,
     comment: 'Sensitive query parameters, by name or by a name containing a sensitive key term.',
