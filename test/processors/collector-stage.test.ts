@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectorRegexes, renderCollectorRedaction } from '../../agent/processors/rules/collector-stage';
-import { defaultRules } from '../../agent/processors/rules/source';
+import { defaultRules, expandKeyTerms } from '../../agent/processors/rules/source';
 import { parse } from 'yaml';
 
 const root = join(__dirname, '../..');
@@ -28,7 +28,7 @@ describe('collector redaction stage generated from the agent rules', () => {
   it('carries every enabled agent pattern and every key term', () => {
     const regexes = collectorRegexes(committed);
     for (const p of defaultRules.patterns.filter((x) => x.enabled !== false)) {
-      expect(regexes).toContain(`(?i)${p.collectorRegex ?? p.regex}`);
+      expect(regexes).toContain(`(?i)${expandKeyTerms(p.collectorRegex ?? p.regex, defaultRules.keys.contains)}`);
     }
     for (const t of defaultRules.keys.contains) expect(regexes[0]).toContain(t.split('_')[0]);
   });

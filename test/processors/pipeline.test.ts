@@ -113,7 +113,7 @@ describe('redaction of spans, events and logs', () => {
     logger.emit({ severityNumber: SeverityNumber.WARN, body: 'upstream said Authorization: Bearer abcdefgh12345678', attributes: { meta: { user: { apiKey: 'k-1' }, mail: 'bob@example.org' } } });
     logger.emit({ body: { msg: 'card 4111 1111 1111 1111', password: 'x' } });
     const [first, second] = exporter.getFinishedLogRecords();
-    expect(first!.body).toBe('upstream said Authorization: [REDACTED]');
+    expect(first!.body).toBe('upstream said Authorization: Bearer [REDACTED]');
     expect(first!.attributes.meta).toEqual({ user: { apiKey: '[REDACTED]' }, mail: 'b***@example.org' });
     expect(second!.body).toEqual({ msg: 'card [REDACTED:card_number]', password: '[REDACTED]' });
   });

@@ -132,7 +132,7 @@ describe('SQL in db.query.text', () => {
 
 describe('free-text patterns', () => {
   const cases: Array<[string, string, string]> = [
-    ['bearer', 'Authorization: Bearer abcdefgh12345678', 'Authorization: [REDACTED]'],
+    ['secret_assignment', 'Authorization: Bearer abcdefgh12345678', 'Authorization: Bearer [REDACTED]'],
     ['bearer', 'sent bearer abcdefgh12345678 upstream', 'sent bearer [REDACTED] upstream'],
     ['jwt', 'token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl here', 'token [REDACTED:jwt] here'],
     ['aws_access_key', 'key AKIAIOSFODNN7EXAMPLE used', 'key [REDACTED:aws_access_key] used'],

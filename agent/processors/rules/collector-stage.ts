@@ -1,4 +1,4 @@
-import { defaultRules, escapeRegex, type RuleSource } from './source';
+import { defaultRules, escapeRegex, expandKeyTerms, type RuleSource } from './source';
 
 /**
  * Renders the collector's redaction stage (contrib `redaction` processor, collector 0.155.0) from
@@ -23,7 +23,7 @@ export function renderCollectorRedaction(source: RuleSource = defaultRules): str
   const values: Array<{ name: string; regex: string; comment: string }> = [];
   for (const p of source.patterns) {
     if (p.enabled === false) continue;
-    values.push({ name: p.name, regex: `(?i)${p.collectorRegex ?? p.regex}`, comment: p.description });
+    values.push({ name: p.name, regex: `(?i)${expandKeyTerms(p.collectorRegex ?? p.regex, source.keys.contains)}`, comment: p.description });
   }
   values.push({
     name: 'path_secret',

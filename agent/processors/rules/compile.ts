@@ -77,7 +77,7 @@ export function parsePatternSpec(spec: string | readonly string[]): string[] {
   return items;
 }
 
-function resolvePatterns(source: RuleSource, spec: string | readonly string[] | undefined, problems: RuleProblem[]): ScanRule[] {
+function resolvePatterns(source: RuleSource, spec: string | readonly string[] | undefined, problems: RuleProblem[], isSensitiveKey: (key: string) => boolean): ScanRule[] {
   const builtIn = new Map<string, PatternSource>(source.patterns.map((p) => [p.name, p]));
   const on = new Set(source.patterns.filter((p) => p.enabled !== false).map((p) => p.name));
   const custom: ScanRule[] = [];
@@ -127,6 +127,10 @@ function resolvePatterns(source: RuleSource, spec: string | readonly string[] | 
   const out: ScanRule[] = [];
   for (const p of source.patterns) {
     if (!on.has(p.name)) continue;
+    if (p.agent === 'assignment') {
+      out.push({ name: p.name, regex: '[:=]', mask: p.mask, assignment: true, accept: isSensitiveKey });
+      continue;
+    }
     out.push({ name: p.name, regex: p.agentRegex ?? p.regex, mask: p.mask, validate: p.validate ? VALIDATORS[p.validate] : undefined, extendsBack: p.agentRegex !== undefined && p.mask === 'email' });
   }
   return [...out, ...custom];
@@ -192,7 +196,7 @@ export function compileRules(options: RuleOptions = {}, source: RuleSource = def
     return kind;
   };
 
-  const textRules = resolvePatterns(source, options.patterns, problems);
+  const textRules = resolvePatterns(source, options.patterns, problems, isSensitiveKey);
   const mask = source.mask;
 
   // Query parameters: by exact name, or any name that contains a sensitive key term. Decided in

@@ -14,6 +14,8 @@ export interface ScanRule {
    * when `accept(name)` holds, the value that follows is masked.
    */
   readonly url?: 'query_param' | 'path_segment';
+  /** `key: value` / `key=value` in free text: the regex matches the : or =, `accept(key)` decides. */
+  readonly assignment?: boolean;
   readonly accept?: (name: string) => boolean;
 }
 
@@ -91,6 +93,7 @@ export class Scanner {
       const start = m.index;
       const end = start + match.length;
       if (rule.url) return this.urlValue(rule, m[alt.group + 1] ?? '', text, end, alt.replacement);
+      if (rule.assignment) return assignmentValue(rule, text, start, floor, alt.replacement);
       if (rule.extendsBack) {
         let from = start;
         const stop = Math.max(floor, start - MAX_LOCAL_PART);
@@ -132,6 +135,42 @@ export class Scanner {
     if (end === from) return undefined;
     return { start: from, end, with: mask };
   }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9;
+}
+function isKeyChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45;
+}
+/** Ends a value: whitespace " ' & , ; } < > */
+function endsValue(c: number): boolean {
+  return c <= 32 || c === 34 || c === 39 || c === 38 || c === 44 || c === 59 || c === 125 || c === 60 || c === 62;
+}
+const SCHEME = /^(?:bearer|basic|digest|token)[ \t]+/i;
+
+/**
+ * `password=hunter2`, `"apiKey": "abc"`, `Authorization: Bearer xyz`: from the : or = at `sep`,
+ * reads the key backwards (optional closing quote and spaces first) and the value forwards
+ * (optional opening quote, optional auth scheme word). The value is masked when the key is
+ * sensitive and the value has at least 3 characters.
+ */
+function assignmentValue(rule: ScanRule, text: string, sep: number, floor: number, mask: string): { start: number; end: number; with: string } | undefined {
+  let k = sep;
+  for (let n = 0; n < 5 && k > floor && isSpace(text.charCodeAt(k - 1)); n++) k--;
+  if (k > floor && (text.charCodeAt(k - 1) === 34 || text.charCodeAt(k - 1) === 39)) k--;
+  const keyEnd = k;
+  while (k > floor && keyEnd - k < 64 && isKeyChar(text.charCodeAt(k - 1))) k--;
+  if (k === keyEnd || !rule.accept!(text.slice(k, keyEnd))) return undefined;
+  let v = sep + 1;
+  for (let n = 0; n < 5 && v < text.length && isSpace(text.charCodeAt(v)); n++) v++;
+  if (v < text.length && (text.charCodeAt(v) === 34 || text.charCodeAt(v) === 39)) v++;
+  const scheme = SCHEME.exec(text.slice(v, v + 16));
+  if (scheme) v += scheme[0].length;
+  let end = v;
+  while (end < text.length && !endsValue(text.charCodeAt(end))) end++;
+  if (end - v < 3) return undefined;
+  return { start: v, end, with: mask };
 }
 
 /** `alice@example.com` → `a***@example.com`: the domain stays useful for debugging. */

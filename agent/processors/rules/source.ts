@@ -20,6 +20,16 @@ export interface PatternSource {
    * pattern starts at the @ and its mask extends back over the local part). Same matches.
    */
   readonly agentRegex?: string;
+  /**
+   * Implemented in code by the agent instead of `regex`: `assignment` looks at every : and =, and
+   * masks the value when the key before it is sensitive by the key rules (user additions included).
+   */
+  readonly agent?: 'assignment';
+}
+
+/** The `regex` of a pattern with KEY_TERMS expanded (an _ in a term: a separator or none). */
+export function expandKeyTerms(regex: string, terms: readonly string[]): string {
+  return regex.split('KEY_TERMS').join(terms.map((t) => t.split('_').map(escapeRegex).join('[-_. ]?')).join('|'));
 }
 
 /** The shape of default-rules.json: the one source of the agent's and the collector's rules. */
