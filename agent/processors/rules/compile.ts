@@ -167,15 +167,17 @@ export function compileRules(options: RuleOptions = {}, source: RuleSource = def
   const sqlAttrs = new Set(source.sqlAttributes);
   const paramAttrs = new Set(source.dbParameterAttributes);
 
+  // One regex over the raw key replaces normalising it and looping over the terms: each term may
+  // have a separator (- _ . space) between any two of its letters, as normalizeKey would drop it.
+  const SEP = '[-_. ]?';
+  const spread = (t: string) => [...t].map(escapeRegex).join(SEP);
+  const containsRe = containsList.length ? new RegExp(containsList.map(spread).join('|'), 'i') : undefined;
+  const exactRe = exact.size ? new RegExp(`(?:^|\\.)[-_ ]*(?:${[...exact].map(spread).join('|')})[-_ ]*$`, 'i') : undefined;
   const isSensitiveKey = (key: string): boolean => {
     if (allow.has(key)) return false;
-    if (headerAttrs.has(key.toLowerCase())) return true;
-    const n = normalizeKey(key);
-    if (exact.has(n)) return true;
-    const dot = key.lastIndexOf('.');
-    if (dot >= 0 && exact.has(normalizeKey(key.slice(dot + 1)))) return true;
-    for (let i = 0; i < containsList.length; i++) if (n.includes(containsList[i]!)) return true;
-    return false;
+    if (containsRe?.test(key)) return true;
+    if (exactRe?.test(key)) return true;
+    return key.length > 19 && headerAttrs.has(key.toLowerCase());
   };
 
   // The decision per key is cached: attribute names repeat on every span. Bounded so that apps
@@ -202,11 +204,7 @@ export function compileRules(options: RuleOptions = {}, source: RuleSource = def
   // Query parameters: by exact name, or any name that contains a sensitive key term. Decided in
   // code (one cheap regex finds every `name=`), so the URL scan stays fast however long the lists.
   const paramNames = new Set([...source.queryParams.names, ...(options.queryParams ?? [])].map((n) => n.toLowerCase()));
-  const containsTerm = (name: string): boolean => {
-    const n = normalizeKey(name);
-    for (let i = 0; i < containsList.length; i++) if (n.includes(containsList[i]!)) return true;
-    return false;
-  };
+  const containsTerm = (name: string): boolean => containsRe !== undefined && containsRe.test(name);
   const queryRule: ScanRule = {
     name: 'query_param',
     regex: String.raw`(?:^|[?&;])([^=&#?/\s]{1,64})=`,
