@@ -47,6 +47,8 @@ export const WDP = {
   order: 'wdp.order',
   nestedEmpty: 'wdp.nested_empty',
   payloadPrefix: 'wdp.payload.',
+  /** Payload keys holding an attribute whose own name is taken or undotted (see decodeNode). */
+  attrPrefix: 'wdp.attr.',
   absentPrefix: 'wdp.absent.',
   calledFromPositionEnd: 'wdp.called_from.position_end',
   definedInFile: 'wdp.defined_in.file',
@@ -59,6 +61,8 @@ export const WDP = {
 export const PAYLOAD_SPAN_NAME = 'span.name';
 export const PAYLOAD_SPAN_KIND = 'span.kind';
 export const PAYLOAD_STATUS_MESSAGE = ATTR_OTEL_STATUS_DESCRIPTION;
+/** Payload keys that carry span fields (decodeNode writes them after the attributes). */
+const SPAN_FIELD_KEYS = new Set<string>([PAYLOAD_SPAN_NAME, PAYLOAD_SPAN_KIND, PAYLOAD_STATUS_MESSAGE]);
 /** Payload key of the derived response event that holds the server span's status code. */
 export const PAYLOAD_RESPONSE_STATUS = ATTR_HTTP_RESPONSE_STATUS_CODE;
 /** Tag put on an event whose span's parent is not in the trace. */
@@ -346,9 +350,9 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
       for (const kv of rec.attributes) {
         if (!kv.key.startsWith(HTTP_REQUEST_HEADER_PREFIX)) continue;
         const name = kv.key.slice(HTTP_REQUEST_HEADER_PREFIX.length);
-        const single = kv.value?.stringValue;
-        const values = single !== undefined ? [single] : stringArray(kv.value);
-        if (!values) continue;
+        // The semconv form (a non-empty string array) only; anything else stays as it is.
+        const values = stringArray(kv.value);
+        if (!values || values.length === 0) continue;
         consumed.add(kv.key);
         for (const value of values) headers.push({ key: name, value });
       }
@@ -362,7 +366,12 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     const key = kv.key;
     if (consumed.has(key)) continue;
     if (key.startsWith(WDP.payloadPrefix)) setOwn(payload, key.slice(WDP.payloadPrefix.length), anyToJson(kv.value));
-    else if (!key.startsWith('wdp.')) setOwn(payload, key, anyToJson(kv.value));
+    else if (!key.startsWith('wdp.')) {
+      // An undotted name would read as one of the scheme's own payload keys, and a taken one
+      // (a typed field, a span field) would be overwritten: both go under wdp.attr.<name>.
+      const keep = key.includes('.') && !SPAN_FIELD_KEYS.has(key) && !Object.prototype.hasOwnProperty.call(payload, key);
+      setOwn(payload, keep ? key : WDP.attrPrefix + key, anyToJson(kv.value));
+    }
   }
   if (rec.isSpan) {
     if (rec.kind !== defaultKind(type)) payload[PAYLOAD_SPAN_KIND] = KIND_NAMES[rec.kind] ?? String(rec.kind);
@@ -511,7 +520,8 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
 
   if (ev.calledFrom) {
     const loc = ev.calledFrom;
-    const legacy = legacyLocation(str(payload[ATTR_CODE_FILEPATH]), typeof payload[ATTR_CODE_LINENO] === 'number' ? payload[ATTR_CODE_LINENO] as number : undefined);
+    const lineno = payload[ATTR_CODE_LINENO];
+    const legacy = legacyLocation(str(payload[ATTR_CODE_FILEPATH]), typeof lineno === 'number' && Number.isSafeInteger(lineno) ? lineno : undefined);
     if (!(legacy && sameLocation(legacy, loc))) {
       attributes.push(kv(ATTR_CODE_FILE_PATH, { stringValue: loc.file }));
       if (loc.line !== undefined) attributes.push(kv(ATTR_CODE_LINE_NUMBER, { intValue: String(loc.line) }));
@@ -589,7 +599,12 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
     if (handled.has(key)) continue;
     const value = payload[key];
     // OTel attribute names are dotted; the scheme's own payload keys are not. Dotted keys go
-    // to their attribute as they are; the rest live in the wdp.payload. namespace.
+    // to their attribute as they are; wdp.attr.<name> back to <name>; the rest live in the
+    // wdp.payload. namespace.
+    if (key.startsWith(WDP.attrPrefix) && !key.startsWith('wdp.', WDP.attrPrefix.length)) {
+      attributes.push(kv(key.slice(WDP.attrPrefix.length), jsonToAny(value)));
+      continue;
+    }
     const direct = key.includes('.') && !key.startsWith('wdp.');
     attributes.push(kv(direct ? key : WDP.payloadPrefix + key, jsonToAny(value)));
   }

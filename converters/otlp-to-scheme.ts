@@ -26,10 +26,10 @@ export interface SpanRecord {
   kind: number;
   startMs: number;
   endMs: number;
-  /** Start in nanoseconds (approximate beyond 2^53), for ordering siblings. */
-  startSort: number;
+  /** Nanoseconds past startMs (0..999,999): with startMs, orders siblings exactly. */
+  startSub: number;
   attributes: KeyValue[];
-  events: Array<{ name: string; timeMs: number; timeSort: number; attributes: KeyValue[] }>;
+  events: Array<{ name: string; timeMs: number; timeSub: number; attributes: KeyValue[] }>;
   statusCode: number;
   statusMessage: string;
   resourceTags: string[];
@@ -45,7 +45,7 @@ export interface OtlpToSchemeResult {
 
 // ---- time -----------------------------------------------------------------------------------
 
-interface NanoTime { ms: number; sort: number }
+interface NanoTime { ms: number; sub: number }
 
 function allDigits(s: string): boolean {
   const n = s.length;
@@ -61,15 +61,16 @@ function allDigits(s: string): boolean {
 export function parseNanos(value: unknown): NanoTime | string {
   if (typeof value === 'string') {
     if (!allDigits(value)) return `must be unix nanoseconds as a decimal string, got ${JSON.stringify(value.slice(0, 40))}`;
-    const sort = Number(value);
     const ms = value.length > 6 ? Number(value.slice(0, -6)) : 0;
-    const wrong = wrongUnitMessage(sort, 'ns');
-    return wrong ?? { ms, sort };
+    const sub = value.length > 6 ? Number(value.slice(-6)) : Number(value);
+    const wrong = wrongUnitMessage(Number(value), 'ns');
+    return wrong ?? { ms, sub };
   }
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) return `must be unix nanoseconds, got ${value}`;
     const wrong = wrongUnitMessage(value, 'ns');
-    return wrong ?? { ms: Math.floor(value / 1e6), sort: value };
+    const ms = Math.floor(value / 1e6);
+    return wrong ?? { ms, sub: Math.max(0, value - ms * 1e6) };
   }
   return `must be unix nanoseconds (a decimal string), got ${describe(value)}`;
 }
@@ -144,7 +145,7 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
   if (typeof start === 'string') issues.push({ path: `${path}/startTimeUnixNano`, message: start });
   const end = parseNanos(span.endTimeUnixNano);
   if (typeof end === 'string') issues.push({ path: `${path}/endTimeUnixNano`, message: end });
-  else if (typeof start !== 'string' && end.sort < start.sort) issues.push({ path: `${path}/endTimeUnixNano`, message: 'is before startTimeUnixNano' });
+  else if (typeof start !== 'string' && (end.ms < start.ms || (end.ms === start.ms && end.sub < start.sub))) issues.push({ path: `${path}/endTimeUnixNano`, message: 'is before startTimeUnixNano' });
   const status = span.status ?? {};
   const statusCode = enumValue(status.code, STATUS_ENUM_NAMES, 2);
   if (statusCode === undefined) issues.push({ path: `${path}/status/code`, message: `must be 0 (unset), 1 (ok) or 2 (error), got ${describe(status.code)}` });
@@ -159,14 +160,14 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
         if (!e || typeof e !== 'object' || typeof e.name !== 'string') { issues.push({ path: epath, message: 'must be a span event {timeUnixNano, name, attributes}' }); continue; }
         const t = parseNanos(e.timeUnixNano);
         if (typeof t === 'string') { issues.push({ path: `${epath}/timeUnixNano`, message: t }); continue; }
-        events.push({ name: e.name, timeMs: t.ms, timeSort: t.sort, attributes: attributesAt(e.attributes, `${epath}/attributes`, issues) });
+        events.push({ name: e.name, timeMs: t.ms, timeSub: t.sub, attributes: attributesAt(e.attributes, `${epath}/attributes`, issues) });
       }
     }
   }
   if (issues.length > before || typeof start === 'string' || typeof end === 'string') return undefined;
   return {
     traceId: span.traceId.toLowerCase(), spanId: span.spanId.toLowerCase(), parentSpanId, name: span.name, kind: kind!,
-    startMs: start.ms, endMs: end.ms, startSort: start.sort, attributes, events, statusCode: statusCode!,
+    startMs: start.ms, endMs: end.ms, startSub: start.sub, attributes, events, statusCode: statusCode!,
     statusMessage: typeof status.message === 'string' ? status.message : '', resourceTags, path,
   };
 }
@@ -208,8 +209,8 @@ export function readOtlpRequest(request: unknown, issues: Issue[]): SpanRecord[]
 function hrToMs(t: readonly [number, number]): number {
   return t[0] * 1000 + Math.floor(t[1] / 1e6);
 }
-function hrToSort(t: readonly [number, number]): number {
-  return t[0] * 1e9 + t[1];
+function hrToSub(t: readonly [number, number]): number {
+  return t[1] % 1e6;
 }
 function sdkAttributes(attrs: Record<string, unknown> | undefined): KeyValue[] {
   const out: KeyValue[] = [];
@@ -243,9 +244,9 @@ export function readSdkSpans(spans: readonly ReadableSpan[], issues: Issue[]): S
     const parent = s.parentSpanContext?.spanId;
     out.push({
       traceId: ctx.traceId, spanId: ctx.spanId, parentSpanId: parent && !/^0+$/.test(parent) ? parent : '',
-      name: s.name, kind: s.kind + 1, startMs: hrToMs(start), endMs: hrToMs(end), startSort: hrToSort(start),
+      name: s.name, kind: s.kind + 1, startMs: hrToMs(start), endMs: hrToMs(end), startSub: hrToSub(start),
       attributes: sdkAttributes(s.attributes as Record<string, unknown>),
-      events: s.events.map((e) => ({ name: e.name, timeMs: hrToMs(e.time), timeSort: hrToSort(e.time), attributes: sdkAttributes(e.attributes as Record<string, unknown>) })),
+      events: s.events.map((e) => ({ name: e.name, timeMs: hrToMs(e.time), timeSub: hrToSub(e.time), attributes: sdkAttributes(e.attributes as Record<string, unknown>) })),
       statusCode: s.status.code, statusMessage: s.status.message ?? '', resourceTags: tags, path,
     });
   }
@@ -254,14 +255,14 @@ export function readSdkSpans(spans: readonly ReadableSpan[], issues: Issue[]): S
 
 // ---- tree assembly --------------------------------------------------------------------------
 
-interface Item { event: SchemeEvent; sort: number; order?: number }
+interface Item { event: SchemeEvent; ms: number; sub: number; order?: number }
 
 function ordered(items: Item[]): SchemeEvent[] {
   if (items.length === 1) return [items[0].event];
   if (items.some((i) => i.order !== undefined)) {
     items.sort((a, b) => (a.order ?? Number.MAX_SAFE_INTEGER) - (b.order ?? Number.MAX_SAFE_INTEGER));
   } else {
-    items.sort((a, b) => a.sort - b.sort);
+    items.sort((a, b) => a.ms - b.ms || a.sub - b.sub);
   }
   const out = new Array<SchemeEvent>(items.length);
   for (let i = 0; i < items.length; i++) out[i] = items[i].event;
@@ -282,7 +283,7 @@ function spanEventItems(rec: SpanRecord): Item[] {
       name: e.name, isSpan: false, kind: 0, startMs: e.timeMs, endMs: e.timeMs, attributes: e.attributes,
       statusCode: 0, statusMessage: '', resourceTags: rec.resourceTags,
     });
-    items.push({ event: d.event, sort: e.timeSort, order: d.order });
+    items.push({ event: d.event, ms: e.timeMs, sub: e.timeSub, order: d.order });
   }
   return items;
 }
@@ -325,7 +326,7 @@ export function buildDocument(traceId: string, records: SpanRecord[], issues: Is
   };
   mark(roots);
   if (reachedCount < spans.length) {
-    const unreached = spans.filter((s) => !s.reached).sort((a, b) => a.startSort - b.startSort);
+    const unreached = spans.filter((s) => !s.reached).sort((a, b) => a.startMs - b.startMs || a.startSub - b.startSub);
     for (const rec of unreached) {
       if (rec.reached) continue;
       issues.push({ path: `${rec.path}/parentSpanId`, message: `parent cycle through span ${rec.parentSpanId}; the span is attached at the root` });
@@ -346,7 +347,7 @@ export function buildDocument(traceId: string, records: SpanRecord[], issues: Is
     }
     // Child spans first, then span events, as scheme-to-otlp expects for its default order.
     const items: Item[] = [];
-    if (kids) for (const kid of kids) if (!kid.decoded!.isDocument) items.push({ event: kid.decoded!.event, sort: kid.startSort, order: kid.decoded!.order });
+    if (kids) for (const kid of kids) if (!kid.decoded!.isDocument) items.push({ event: kid.decoded!.event, ms: kid.startMs, sub: kid.startSub, order: kid.decoded!.order });
     if (rec.events.length > 0) items.push(...spanEventItems(rec));
     const nested = ordered(items);
     const ev = d.event;
@@ -370,7 +371,7 @@ export function buildDocument(traceId: string, records: SpanRecord[], issues: Is
     docId ??= d.docId;
     if (d.isDocument) {
       const items: Item[] = [];
-      for (const kid of rec.children ?? []) items.push({ event: kid.decoded!.event, sort: kid.startSort, order: kid.decoded!.order });
+      for (const kid of rec.children ?? []) items.push({ event: kid.decoded!.event, ms: kid.startMs, sub: kid.startSub, order: kid.decoded!.order });
       items.push(...spanEventItems(rec));
       docTop.push(...ordered(items));
       continue;
@@ -378,7 +379,7 @@ export function buildDocument(traceId: string, records: SpanRecord[], issues: Is
     if (rec.parentSpanId && !hasExplicitTags(rec)) {
       d.event.tags = [...(d.event.tags ?? []), ORPHAN_TAG_PREFIX + rec.parentSpanId];
     }
-    top.push({ event: d.event, sort: rec.startSort, order: d.order });
+    top.push({ event: d.event, ms: rec.startMs, sub: rec.startSub, order: d.order });
   }
   const events = docTop.length > 0 ? docTop.concat(ordered(top)) : ordered(top);
   for (const rec of spans) { rec.children = undefined; rec.decoded = undefined; }
@@ -451,6 +452,6 @@ function attachLogs(records: SpanRecord[], logRecords: readonly LogInput[]): voi
     attributes.unshift({ key: WDP.type, value: { stringValue: 'log' } });
     if (log.severityNumber) attributes.push({ key: WDP.severityNumber, value: { intValue: String(log.severityNumber) } });
     const body = typeof log.body === 'string' ? log.body : log.body === undefined ? '' : JSON.stringify(log.body);
-    span.events.push({ name: body, timeMs: hrToMs(log.hrTime), timeSort: hrToSort(log.hrTime), attributes });
+    span.events.push({ name: body, timeMs: hrToMs(log.hrTime), timeSub: hrToSub(log.hrTime), attributes });
   }
 }

@@ -94,9 +94,8 @@ function foldableResponse(ev: SchemeEvent): { status: JsonValue | undefined } | 
   const keys = Object.keys(r.payload);
   if (keys.length > 1 || (keys.length === 1 && keys[0] !== PAYLOAD_RESPONSE_STATUS)) return undefined;
   if (Object.prototype.hasOwnProperty.call(ev.payload, PAYLOAD_RESPONSE_STATUS)) return undefined;
-  const status = r.payload[PAYLOAD_RESPONSE_STATUS];
-  if (keys.length === 1 && (typeof status !== 'number' || !Number.isSafeInteger(status))) return undefined;
-  return { status };
+  // Any JSON value survives as an attribute value (decodeNode copies the attribute back as it is).
+  return { status: r.payload[PAYLOAD_RESPONSE_STATUS] };
 }
 
 interface Frame {

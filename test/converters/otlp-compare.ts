@@ -70,7 +70,9 @@ export function roundTripDifferences(original: ExportTraceServiceRequest, back: 
         if (ms(x.endTimeUnixNano) !== ms(y.endTimeUnixNano)) diffs.push(`${at}: end ms`);
         if ((x.status?.code ?? 0) !== (y.status?.code ?? 0) || (x.status?.message ?? '') !== (y.status?.message ?? '')) diffs.push(`${at}: status ${JSON.stringify(x.status)} → ${JSON.stringify(y.status)}`);
         diffs.push(...attributeDiffs(at, x.attributes, y.attributes));
-        const ea = x.events ?? [], eb = y.events ?? [];
+        // Span events come back in time order (the scheme sorts events by time).
+        const ea = [...(x.events ?? [])].sort((p, q) => (BigInt(String(p.timeUnixNano)) < BigInt(String(q.timeUnixNano)) ? -1 : BigInt(String(p.timeUnixNano)) > BigInt(String(q.timeUnixNano)) ? 1 : 0));
+        const eb = y.events ?? [];
         if (ea.length !== eb.length) diffs.push(`${at}: ${ea.length} span events → ${eb.length}`);
         else for (let j = 0; j < ea.length; j++) {
           if (ea[j].name !== eb[j].name) diffs.push(`${at}#${j}: event name ${ea[j].name} → ${eb[j].name}`);

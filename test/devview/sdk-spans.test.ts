@@ -35,7 +35,7 @@ describe('SDK spans and log records → scheme (what the dev view shows)', () =>
     expect(req).toMatchObject({ type: 'request', payload: { method: 'GET', uri: '/users/7' }, tags: ['service.name:shop'], duration: 10 });
     const nested = req.nested!;
     expect(nested.map((e) => e.type)).toEqual(['event', 'query', 'log', 'response']);
-    expect(nested[0].payload).toMatchObject({ name: 'import-participants-started', group: 'import', execution_id: 'e1' });
+    expect(nested[0].payload).toMatchObject({ name: 'import-participants-started', group: 'import', 'wdp.attr.execution_id': 'e1' });
     expect(nested[1]).toMatchObject({ payload: { target: 'postgresql', query: 'SELECT 1', syntax: 'sql', 'otel.status_description': 'deadlock' }, success: false });
     expect(nested[1].nested![0]).toMatchObject({ type: 'log', success: false, payload: { message: 'exception', 'exception.message': 'deadlock' } });
     expect(nested[2]).toMatchObject({ type: 'log', importance: 4, payload: { message: 'slow user lookup', 'user.id': 7 } });
