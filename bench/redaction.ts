@@ -58,7 +58,38 @@ function setup(redaction: boolean) {
   return { pipeline, tracer, logger };
 }
 
-/** One request's worth of telemetry: 4 spans (one with an exception event), 1 log record, 1 event meta. */
+/**
+ * A typical request of a pg app: server span, Express span, a parameterized query (its text
+ * repeats, so its redaction is cached after the first time), one access-log record.
+ */
+function typical(s: ReturnType<typeof setup>, i: number): void {
+  const { tracer, logger } = s;
+  const server = tracer.startSpan('GET /api/participants/:id', {
+    kind: SpanKind.SERVER,
+    attributes: {
+      'http.request.method': 'GET', 'url.scheme': 'http', 'url.path': `/api/participants/${i}`, 'url.query': `page=${i % 7}&sort=name`,
+      'server.address': '127.0.0.1', 'server.port': 3000, 'network.peer.address': '127.0.0.1', 'network.peer.port': 51234,
+      'network.protocol.version': '1.1', 'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
+      'client.address': '127.0.0.1', 'tenant.id': 'acme',
+    },
+  });
+  tracer.startSpan('request handler - /api/participants/:id', { attributes: { 'http.route': '/api/participants/:id', 'express.type': 'request_handler', 'express.name': '/api/participants/:id' } }).end();
+  tracer.startSpan('pg.query:SELECT app', {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'db.system.name': 'postgresql', 'db.namespace': 'app', 'server.address': '127.0.0.1', 'server.port': 5432,
+      'db.query.text': "SELECT id, name, email FROM participants WHERE id = $1 AND status IN ('active', 'pending')", 'db.operation.name': 'SELECT',
+    },
+  }).end();
+  server.setAttribute('http.response.status_code', 200);
+  server.end();
+  logger.emit({ body: `GET /api/participants/${i} 200 ${i % 50} ms`, attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200, duration_ms: i % 50 } });
+}
+
+/**
+ * A worst case: literal SQL with an e-mail (never cached), a query string with a token, a captured
+ * Authorization header, an exception event, a log record with nested fields, and event meta.
+ */
 function request(s: ReturnType<typeof setup>, i: number): void {
   const { tracer, logger, pipeline } = s;
   const server = tracer.startSpan('GET /api/participants/:id', {
@@ -101,17 +132,17 @@ function cpuNs(): number {
   return (u.user + u.system) * 1000;
 }
 
-function measure(s: ReturnType<typeof setup>, n: number): number {
+function measure(s: ReturnType<typeof setup>, n: number, shape: typeof request = request): number {
   const started = cpuNs();
-  for (let i = 0; i < n; i++) request(s, i);
+  for (let i = 0; i < n; i++) shape(s, i);
   return (cpuNs() - started) / n;
 }
 
-/** Redaction alone on plain strings, to show the cost of a scan when nothing matches. */
+/** Redaction alone on plain strings with nothing to mask: each one new (no cache hit). */
 function scanCost(pipeline: Pipeline, n: number): number {
-  const text = 'GET /api/participants/42 returned 200 in 12 ms for tenant acme';
+  const texts = Array.from({ length: n }, (_, i) => `GET /api/participants/${i} returned 200 in 12 ms for tenant acme`);
   const started = cpuNs();
-  for (let i = 0; i < n; i++) sink += (pipeline.redact(text) as string).length;
+  for (let i = 0; i < n; i++) sink += (pipeline.redact(texts[i]) as string).length;
   return (cpuNs() - started) / n;
 }
 
@@ -147,15 +178,23 @@ const on = setup(true);
 const off = setup(false);
 measure(on, 5000);
 measure(off, 5000);
+measure(on, 5000, typical);
+measure(off, 5000, typical);
 const onTimes: number[] = [];
 const offTimes: number[] = [];
+const onTypical: number[] = [];
+const offTypical: number[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   // Alternate, so that drift (GC, other load) hits both sides alike.
+  offTypical.push(measure(off, REQUESTS, typical));
+  onTypical.push(measure(on, REQUESTS, typical));
   offTimes.push(measure(off, REQUESTS));
   onTimes.push(measure(on, REQUESTS));
 }
 const onNs = median(onTimes);
 const offNs = median(offTimes);
+const onTyp = median(onTypical);
+const offTyp = median(offTypical);
 const iso = isolatedPerSpan(50_000);
 const scanOn = scanCost(on.pipeline, 200_000);
 const scanOff = scanCost(off.pipeline, 200_000);
@@ -165,12 +204,14 @@ const us = (ns: number) => `${(ns / 1000).toFixed(2)} µs`;
 const load = require('node:os').loadavg()[0] as number;
 console.log(`node ${process.version}, ${cpus().length} CPUs, load ${load.toFixed(1)}, ${ROUNDS} rounds x ${REQUESTS} requests (4 spans + 1 exception event + 1 log record + 1 event meta each), medians of process CPU time`);
 row('', 'redaction off', 'redaction on', 'on/off');
-row('per request (telemetry only, SDK included)', us(offNs), us(onNs), `${(onNs / offNs).toFixed(2)}x`);
-row('added by redaction per request', '', us(onNs - offNs), '');
-row('redact() of a 62-char clean string', `${scanOff.toFixed(0)} ns`, `${scanOn.toFixed(0)} ns`, '');
+row('typical request (3 spans + 1 log), SDK included', us(offTyp), us(onTyp), `${(onTyp / offTyp).toFixed(2)}x`);
+row('  added by redaction', '', us(onTyp - offTyp), '');
+row('worst-case request (4 spans + exception + log + event)', us(offNs), us(onNs), `${(onNs / offNs).toFixed(2)}x`);
+row('  added by redaction', '', us(onNs - offNs), '');
+row('redact() of a new 62-char string, nothing to mask', `${scanOff.toFixed(0)} ns`, `${scanOn.toFixed(0)} ns`, '');
 row('span processor alone, per span (no SDK)', `${iso.copy.toFixed(0)} ns`, `${iso.redact.toFixed(0)} ns`, `+${(iso.redact - iso.copy).toFixed(0)} ns`);
-console.log(`\nAt 200 µs of CPU per Express + pg request, ${us(onNs - offNs)} is ${(((onNs - offNs) / 1000 / 200) * 100).toFixed(1)}%. ` +
-  'The end-to-end throughput check (redaction on vs off) is in bench/agent.mts.');
+console.log(`\nAt 200 µs of CPU per Express + pg request (conservative), ${us(onTyp - offTyp)} is ${(((onTyp - offTyp) / 1000 / 200) * 100).toFixed(1)}% (typical) ` +
+  `and ${us(onNs - offNs)} is ${(((onNs - offNs) / 1000 / 200) * 100).toFixed(1)}% (worst case). The end-to-end throughput check (redaction on vs off) is in bench/agent.mts.`);
 
 if (process.argv.includes('--write')) {
   const file = join(root, 'docs/benchmarks.md');
@@ -178,16 +219,21 @@ if (process.argv.includes('--write')) {
   const end = '<!-- bench:redaction:end -->';
   const section = [
     start,
-    `Run: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} CPUs, 1-min load average ${load.toFixed(1)} during the run; ${ROUNDS} alternating rounds × ${REQUESTS.toLocaleString('en')} requests, medians of process CPU time (user + system). One request = 4 spans (HTTP server span with query string and captured Authorization header, Express span, pg span with literals, an error span with an exception event) + 1 log record with nested fields + 1 business-event meta.`,
+    `Run: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} CPUs, 1-min load average ${load.toFixed(1)} during the run (shared machine); ${ROUNDS} alternating rounds × ${REQUESTS.toLocaleString('en')} requests per shape, medians of process CPU time (user + system), in-process (no export).`,
+    '',
+    '- typical request: HTTP server span, Express span, a parameterized pg query, one access-log record;',
+    '- worst case: HTTP server span with a token in the query string and a captured Authorization header, Express span, pg span with literal SQL containing an e-mail (never cached), an error span with an exception event, a log record with nested fields, business-event meta.',
     '',
     '| measure | redaction off | redaction on | on/off |',
     '|---|---|---|---|',
-    `| telemetry of one request, SDK included | ${us(offNs)} | ${us(onNs)} | ${(onNs / offNs).toFixed(2)}x |`,
-    `| added by redaction per request | | ${us(onNs - offNs)} | |`,
-    `| span processor alone, per span (copy of a finished span as baseline) | ${iso.copy.toFixed(0)} ns | ${iso.redact.toFixed(0)} ns | +${(iso.redact - iso.copy).toFixed(0)} ns |`,
-    `| redact() of a 62-character string with nothing to mask | ${scanOff.toFixed(0)} ns | ${scanOn.toFixed(0)} ns | |`,
+    `| typical request, telemetry CPU incl. SDK | ${us(offTyp)} | ${us(onTyp)} | ${(onTyp / offTyp).toFixed(2)}x |`,
+    `| typical request, added by redaction | | ${us(onTyp - offTyp)} | |`,
+    `| worst-case request, telemetry CPU incl. SDK | ${us(offNs)} | ${us(onNs)} | ${(onNs / offNs).toFixed(2)}x |`,
+    `| worst-case request, added by redaction | | ${us(onNs - offNs)} | |`,
+    `| span processor alone, per worst-case span (a copy of the span as baseline) | ${iso.copy.toFixed(0)} ns | ${iso.redact.toFixed(0)} ns | +${(iso.redact - iso.copy).toFixed(0)} ns |`,
+    `| redact() of a new 62-character string with nothing to mask | ${scanOff.toFixed(0)} ns | ${scanOn.toFixed(0)} ns | |`,
     '',
-    `At 200 µs of CPU per Express + pg request, the added ${us(onNs - offNs)} is ${(((onNs - offNs) / 1000 / 200) * 100).toFixed(1)}% (the 3% target is end-to-end throughput, measured by \`npm run bench:agent\`, rows "otel-companion" vs "redaction off").`,
+    `Against a conservative 200 µs of CPU per Express + pg request, redaction adds ${(((onTyp - offTyp) / 1000 / 200) * 100).toFixed(1)}% (typical) to ${(((onNs - offNs) / 1000 / 200) * 100).toFixed(1)}% (worst case). The 3% target is end-to-end throughput with redaction on vs off, measured by \`npm run bench:agent\` (rows "otel-companion" and "otel-companion, redaction off").`,
     end,
   ].join('\n');
   let doc = '';

@@ -54,9 +54,16 @@ export class Redactor {
   text(s: string): string {
     const limit = this.rules.valueLengthLimit;
     if (s.length > limit) return cut(this.rules.text.apply(s.slice(0, limit + SCAN_MARGIN)), limit);
-    if (s.length < 8) return this.rules.text.apply(s);
+    return this.rules.text.apply(s);
+  }
+
+  /**
+   * text() through the result cache: for attribute values, which repeat from request to request
+   * (user agents, routes, span names). Log bodies and meta vary, and skip the cache.
+   */
+  private cachedText(s: string): string {
     const cache = this.textCache;
-    if (s.length > cache.maxLength) return this.rules.text.apply(s);
+    if (s.length < 8 || s.length > cache.maxLength) return this.text(s);
     const hit = cache.get(s);
     if (hit !== undefined) return hit;
     const out = this.rules.text.apply(s);
@@ -69,7 +76,7 @@ export class Redactor {
     const at = s.indexOf(FIRST_FRAME);
     if (at < 0 || at > this.rules.valueLengthLimit) return this.text(s);
     const head = s.slice(0, at);
-    const red = this.text(head);
+    const red = this.cachedText(head);
     return red === head ? cut(s, this.rules.valueLengthLimit) : cut(red + s.slice(at), this.rules.valueLengthLimit);
   }
 
@@ -103,12 +110,12 @@ export class Redactor {
   }
 
   /** A string under `kind`. */
-  private stringFor(kind: KeyKind, s: string): string {
+  private stringFor(kind: KeyKind, s: string, cached = false): string {
     switch (kind) {
       case KeyKind.Url: return this.url(s);
       case KeyKind.Sql: return this.sql(s);
       case KeyKind.Stack: return this.stack(s);
-      default: return this.text(s);
+      default: return cached ? this.cachedText(s) : this.text(s);
     }
   }
 
@@ -128,7 +135,7 @@ export class Redactor {
         continue;
       }
       if (typeof value === 'string') {
-        const out = this.stringFor(kind, value);
+        const out = this.stringFor(kind, value, true);
         if (out !== value) attrs[key] = out;
       } else if (kind === KeyKind.DbParameters && Array.isArray(value)) {
         attrs[key] = this.dbParameters(value, attrs);

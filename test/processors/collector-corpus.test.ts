@@ -76,11 +76,11 @@ service:
   let logs = '';
   child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`collector exited (${child.exitCode}):\n${logs}`);
     if (/Everything is ready/.test(logs)) break;
-    if (Date.now() > deadline) throw new Error(`collector did not start within 20 s:\n${logs}`);
+    if (Date.now() > deadline) throw new Error(`collector did not start within 60 s:\n${logs}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return { child, port, out: exporter === 'file' ? out : '', logs: () => logs };
@@ -90,6 +90,7 @@ async function runThroughCollector(dir: string, withRedaction: boolean): Promise
   const collector = await startCollector(dir, withRedaction);
   try {
     const app = await runApp(SECRETS_APP, {
+      startTimeoutMs: 60_000,
       env: {
         ...CORPUS_APP_ENV,
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}`,
@@ -121,7 +122,7 @@ describe.runIf(haveCollector)('secrets corpus through the collector\'s generated
     dir = mkdtempSync(join(tmpdir(), 'otelcol-redaction-'));
     passthrough = await runThroughCollector(dir, false);
     redacted = await runThroughCollector(dir, true);
-  }, 180_000);
+  }, 300_000);
 
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -19,16 +19,17 @@ interface RunResult {
 async function runCorpus(redaction: boolean): Promise<RunResult> {
   const receiver = await startOtlpReceiver();
   const app = await runApp(SECRETS_APP, {
+    startTimeoutMs: 60_000,
     env: { ...CORPUS_APP_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, TEST_PG_URL: getPgUrl(), OTEL_COMPANION_REDACTION: String(redaction) },
   });
   try {
     for (const e of corpus.entries) await drive(app.baseUrl, e);
     // Metrics are exported every second (runApp sets OTEL_METRIC_EXPORT_INTERVAL): wait for one.
-    await receiver.waitFor(() => receiver.metricPoints().some((m) => m.name === 'http.server.request.duration'), 15_000, 'http metrics');
+    await receiver.waitFor(() => receiver.metricPoints().some((m) => m.name === 'http.server.request.duration'), 30_000, 'http metrics');
   } finally {
     await app.stop('SIGTERM');
   }
-  await receiver.waitFor(() => receiver.logs().length > 0 && receiver.spans().length > 0, 10_000, 'spans and logs');
+  await receiver.waitFor(() => receiver.logs().length > 0 && receiver.spans().length > 0, 30_000, 'spans and logs');
   const stderr = app.stderr();
   await receiver.close();
   return { haystack: Buffer.concat(receiver.rawBodies), receiver, stderr };
@@ -41,7 +42,7 @@ describe('secrets corpus through a real Express + pg app under the agent', () =>
   beforeAll(async () => {
     redacted = await runCorpus(true);
     control = await runCorpus(false);
-  }, 180_000);
+  }, 300_000);
 
   afterAll(() => undefined);
 
