@@ -588,6 +588,12 @@ export async function start(options: NativeStackOptions = {}): Promise<RunningSt
   const healthTimeoutMs = options.healthTimeoutMs ?? 120_000;
 
   const running = new Map<NativeService, ChildProcess>();
+  // Last resort if this process dies without stop() (a crash, a killed test
+  // worker): take the services down with it instead of leaving them orphaned.
+  const killAll = () => {
+    for (const child of running.values()) child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
   const launch = async (svc: ServicePlan, deadline: number) => {
     const logFile = join(logDir, `${svc.name}.log`);
     const fd = openSync(logFile, 'a');
@@ -612,6 +618,7 @@ export async function start(options: NativeStackOptions = {}): Promise<RunningSt
   };
   const stop = async () => {
     for (const svc of [...plan.services].reverse()) await halt(svc.name);
+    process.removeListener('exit', killAll);
   };
   const service = (name: NativeService) => {
     const svc = plan.services.find((s) => s.name === name);
