@@ -48,6 +48,26 @@ export function formatRuleProblem(p: RuleProblem): string {
   return `invalid ${p.where} item ${JSON.stringify(p.item)} (${p.reason}); this rule is skipped, the other redaction rules apply`;
 }
 
+// Copied rather than imported from the unstable incubating entry point, as semconv advises.
+const ATTR_PROCESS_COMMAND_ARGS = 'process.command_args';
+
+/** `--password=x` and `--token x`: each argument is scanned; a flag that names a secret masks the next one. */
+export function redactCommandLine(redactor: Redactor, args: readonly string[]): string[] {
+  const out: string[] = [];
+  let maskNext = false;
+  for (const arg of args) {
+    if (maskNext && !arg.startsWith('-')) {
+      out.push(redactor.rules.mask);
+      maskNext = false;
+      continue;
+    }
+    const flag = /^--?([A-Za-z][\w.-]*)$/.exec(arg);
+    maskNext = flag !== null && redactor.rules.isSensitiveKey(flag[1]!);
+    out.push(redactor.text(arg));
+  }
+  return out;
+}
+
 export function createProcessorPipeline(config: AgentConfig, ctx: PipelineContext): ProcessorPipeline {
   const p = config.processors;
   const env = ctx.env ?? process.env;
@@ -83,6 +103,13 @@ export function createProcessorPipeline(config: AgentConfig, ctx: PipelineContex
   if (headers) httpConfig.headersToSpanAttributes = headers;
 
   const resourceAttributes: Attributes = {};
+  if (redactor && config.tracing.resourceDetectors.includes('process')) {
+    // The process detector records the command line; `--db-password=…` must not ride along on
+    // every signal. Same value the detector builds, redacted; set only when something changed.
+    const args = [process.argv[0] ?? '', ...process.execArgv, ...process.argv.slice(1)];
+    const redacted = redactCommandLine(redactor, args);
+    if (redacted.some((a, i) => a !== args[i])) resourceAttributes[ATTR_PROCESS_COMMAND_ARGS] = redacted;
+  }
   const environment = p.deploymentEnvironment ?? env.NODE_ENV?.trim();
   if (environment && config.standard.resourceAttributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] === undefined) {
     resourceAttributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] = environment;

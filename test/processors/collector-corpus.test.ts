@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, getPgUrl } from '../helpers/postgres';
 import { REPO_ROOT, runApp } from '../helpers/run-app';
-import { CORPUS_APP_ENV, SECRETS_APP, corpus, drive, found } from './corpus-driver';
+import { CORPUS_APP_ENV, SECRETS_APP, corpus, corpusArgs, drive, found } from './corpus-driver';
 
 /**
  * Defence in depth: the same corpus, sent as raw OTLP (the agent's redaction OFF, as an app without
@@ -24,6 +24,8 @@ const KNOWN_COLLECTOR_GAPS: Record<string, string> = {
   // Bound parameters are masked by column name in the agent; the collector sees a bare value.
   'pg-param-password-hash': 'bound parameters are masked by column name only in the agent',
   'pg-param-api-token': 'bound parameters are masked by column name only in the agent',
+  // `--api-token <value>`: the flag and its value are separate items of process.command_args.
+  'argv-api-token-pair': 'a command-line value after a flag that names a secret is masked only in the agent',
 };
 
 const haveCollector = existsSync(COLLECTOR);
@@ -91,6 +93,7 @@ async function runThroughCollector(dir: string, withRedaction: boolean): Promise
   try {
     const app = await runApp(SECRETS_APP, {
       startTimeoutMs: 60_000,
+      args: corpusArgs(),
       env: {
         ...CORPUS_APP_ENV,
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}`,

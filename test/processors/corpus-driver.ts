@@ -49,6 +49,11 @@ function setPath(obj: Record<string, unknown>, path: string[], value: unknown): 
   cur[path[path.length - 1]!] = value;
 }
 
+/** Command-line arguments of the app: where `argv` entries leak (process.command_args). */
+export function corpusArgs(): string[] {
+  return corpus.entries.filter((e) => e.placement === 'argv').flatMap((e) => e.template!.split('{secret}').join(e.value).split(' '));
+}
+
 /** Makes the app leak one secret where the entry says. */
 export async function drive(baseUrl: string, e: Entry): Promise<void> {
   const fill = (t: string) => t.split('{secret}').join(e.value);
@@ -63,6 +68,8 @@ export async function drive(baseUrl: string, e: Entry): Promise<void> {
     case 'set-cookie':
       res = await fetch(`${baseUrl}/session/${e.id}`);
       break;
+    case 'argv':
+      return; // passed at start-up (corpusArgs)
     case 'route':
       res = await fetch(`${baseUrl}${fill(e.pathTemplate!)}`);
       break;

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../agent/config';
-import { createProcessorPipeline, Redactor, type ProcessorPipeline } from '../../agent/processors';
+import { createProcessorPipeline, redactCommandLine, Redactor, type ProcessorPipeline } from '../../agent/processors';
 
 const COLLECTOR = ['http://localhost:4318/v1/traces', 'http://localhost:4318/v1/metrics', 'http://localhost:4318/v1/logs'];
 
@@ -187,6 +187,12 @@ describe('settings and enrichment', () => {
     const { exporter, tracer } = tracing(pipeline);
     for (const path of ['/internal/jobs', '/users']) tracer.startSpan('s', { kind: SpanKind.SERVER, attributes: { 'url.path': path } }).end();
     expect(exporter.getFinishedSpans().map((s) => s.attributes['url.path'])).toEqual(['/users']);
+  });
+
+  it('process.command_args: --flag=value and the argument after a flag that names a secret', () => {
+    const red = new Redactor(pipelineFrom().rules!);
+    expect(redactCommandLine(red, ['node', '--require', 'otel-companion/register', 'app.js', '--db-password=pw1', '--api-token', 'tok2', '--port', '3000', '--verbose']))
+      .toEqual(['node', '--require', 'otel-companion/register', 'app.js', '--db-password=[REDACTED]', '--api-token', '[REDACTED]', '--port', '3000', '--verbose']);
   });
 
   it('an invalid route is reported by the config loader and the default is used', () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { runApp } from '../helpers/run-app';
 import { getPgUrl } from '../helpers/postgres';
-import { CORPUS_APP_ENV, SECRETS_APP, corpus, drive, found } from './corpus-driver';
+import { CORPUS_APP_ENV, SECRETS_APP, corpus, corpusArgs, drive, found } from './corpus-driver';
 
 /**
  * The proof behind "nothing sensitive leaves the process": a real Express + pg app under the agent
@@ -20,6 +20,7 @@ async function runCorpus(redaction: boolean): Promise<RunResult> {
   const receiver = await startOtlpReceiver();
   const app = await runApp(SECRETS_APP, {
     startTimeoutMs: 60_000,
+    args: corpusArgs(),
     env: { ...CORPUS_APP_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, TEST_PG_URL: getPgUrl(), OTEL_COMPANION_REDACTION: String(redaction) },
   });
   try {
@@ -51,7 +52,7 @@ describe('secrets corpus through a real Express + pg app under the agent', () =>
     expect(kinds.size).toBeGreaterThanOrEqual(30);
     expect(new Set(corpus.entries.map((e) => e.value)).size).toBe(corpus.entries.length);
     const placements = new Set(corpus.entries.map((e) => e.placement));
-    for (const p of ['query', 'header', 'set-cookie', 'json-body', 'sql', 'pg-param', 'log-message', 'log-field', 'event-meta', 'exception', 'route', 'span-name']) {
+    for (const p of ['query', 'header', 'set-cookie', 'json-body', 'sql', 'pg-param', 'log-message', 'log-field', 'event-meta', 'exception', 'route', 'span-name', 'argv']) {
       expect(placements, p).toContain(p);
     }
   });
