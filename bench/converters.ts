@@ -9,7 +9,7 @@
 // Run: npm run bench:converters  [-- --max 100000] (caps the largest size)
 // The package is CommonJS, so this file is too (run by Node's type stripping, against dist/).
 const { readFileSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
-const { cpus } = require('node:os') as typeof import('node:os');
+const { cpus, loadavg } = require('node:os') as typeof import('node:os');
 const { join } = require('node:path') as typeof import('node:path');
 const { performance } = require('node:perf_hooks') as typeof import('node:perf_hooks');
 
@@ -136,20 +136,30 @@ function deepCheck(depth: number): { ms: number; ok: boolean } {
   }
 }
 
+// Rounds alternate the sizes (a shared 2-core machine drifts); each cell keeps its fastest round,
+// conversion and floor taken from the same round.
+const roundsArg = process.argv.indexOf('--rounds');
+const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 2;
 measure(2_000); // warm-up
-const rows: Row[] = [];
-for (const n of SIZES) {
-  const r = measure(n);
-  rows.push(...r);
-  for (const row of r) console.log(`${row.direction.padEnd(20)} ${String(row.spans).padStart(9)} spans  ${row.ms.toFixed(0).padStart(7)} ms  ${(row.spans / row.ms * 1000).toFixed(0).padStart(8)} spans/s  floor ${row.floorMs.toFixed(0)} ms  ratio ${(row.ms / row.floorMs).toFixed(2)}x`);
+const best = new Map<string, Row>();
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const n of SIZES) {
+    for (const row of measure(n)) {
+      console.log(`round ${round}  ${row.direction.padEnd(20)} ${String(row.spans).padStart(9)} spans  ${row.ms.toFixed(0).padStart(7)} ms  ${(row.spans / row.ms * 1000).toFixed(0).padStart(8)} spans/s  floor ${row.floorMs.toFixed(0)} ms  ratio ${(row.ms / row.floorMs).toFixed(2)}x`);
+      const key = `${row.spans} ${row.direction}`;
+      const prev = best.get(key);
+      if (!prev || row.ms < prev.ms) best.set(key, row);
+    }
+  }
 }
+const rows: Row[] = [...best.values()];
 const deep = deepCheck(100_000);
 console.log(`100k-deep document, both ways: ${deep.ms.toFixed(0)} ms, ${deep.ok ? 'identical, no stack overflow' : 'FAILED'}`);
 
 // ---- report ---------------------------------------------------------------------------------
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 const lines: string[] = [];
-lines.push(`Run: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()}). Input: NDJSON of 1,000-span OTLP/JSON export batches (HTTP server span, Express layers, pg queries, 10% with an exception event); floor = JSON.parse(input) + JSON.stringify(output) timed in the same loop; scheme → OTLP includes validation.`);
+lines.push(`Run: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), load average ${loadavg()[0].toFixed(1)} at the end (shared machine); fastest of ${ROUNDS} alternating rounds per cell. Input: NDJSON of 1,000-span OTLP/JSON export batches (HTTP server span, Express layers, pg queries, 10% with an exception event); floor = JSON.parse(input) + JSON.stringify(output) timed in the same loop; scheme → OTLP includes validation.`);
 lines.push('');
 lines.push('| spans | direction | input MiB | time ms | spans/s | floor ms | ratio to floor |');
 lines.push('|---|---|---|---|---|---|---|');
@@ -164,7 +174,8 @@ for (const dir of ['OTLP/JSON → scheme', 'scheme → OTLP/JSON']) {
   const big = mine.find((r) => r.spans === 1_000_000), mid = mine.find((r) => r.spans === 100_000);
   if (big && mid) {
     const lin = big.ms / (10 * mid.ms);
-    lines.push(`| ${dir}: 1M ≤ 1.2 × 10 × 100k | ${lin.toFixed(2)} × (10 × 100k) | ${lin <= 1.2 ? 'met' : 'NOT met'} |`);
+    const floorLin = big.floorMs / (10 * mid.floorMs);
+    lines.push(`| ${dir}: 1M ≤ 1.2 × 10 × 100k | ${lin.toFixed(2)} × (10 × 100k); the floor itself: ${floorLin.toFixed(2)} × | ${lin <= 1.2 ? 'met' : 'NOT met'} |`);
   } else {
     lines.push(`| ${dir}: 1M ≤ 1.2 × 10 × 100k | not measured (--max ${MAX}) | — |`);
   }

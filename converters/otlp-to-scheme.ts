@@ -5,7 +5,7 @@ import { decodeNode, ORPHAN_TAG_PREFIX, PAYLOAD_RESPONSE_STATUS, WDP, type Decod
 import type { Issue, Payload, SchemeDocument, SchemeEvent } from './model';
 import type { AnyValue, KeyValue, OtlpSpan } from './otlp-types';
 import { wrongUnitMessage } from './time-units';
-import { describe } from './validate';
+import { describe } from './describe';
 
 /**
  * Spans → scheme documents, one per trace. Inputs: OTLP/JSON ExportTraceServiceRequest (what

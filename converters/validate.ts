@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import schema from './scheme.schema.json';
 import { pointerSegment, type Issue, type SchemeDocument, type SchemeEvent } from './model';
 import { wrongUnitMessage } from './time-units';
+import { describe } from './describe';
 
 /**
  * Validation of scheme documents against `scheme.schema.json`.
@@ -142,9 +143,4 @@ export class SchemeValidationError extends Error {
   }
 }
 
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)?.slice(0, 40)}`;
-}
+export { describe };

@@ -1,14 +1,9 @@
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { AgentConfig } from '../config';
-import { ProfileStore } from '../../converters/profile-store';
-import { stringifyDocument } from '../../converters/json-writer';
-import { uuidToTraceId } from '../../converters/ids';
+import type { ProfileStore } from '../../converters/profile-store';
 import type { SchemeDocument } from '../../converters/model';
 import { agentLog } from '../tracing/diagnostics';
-import { TraceCollector } from './collector';
-import { installProfileEndpoint } from './profile-endpoint';
-import { renderTree } from './tree';
 
 /**
  * The dev view: each finished trace as an event tree in the terminal (OTEL_COMPANION_DEV=1), and
@@ -34,6 +29,15 @@ export function createDevView(config: AgentConfig, env: NodeJS.ProcessEnv = proc
   const showTree = d.dev;
   const serve = profileEnabled(config);
   if (!showTree && !serve) return { spanProcessors: [], logRecordProcessors: [] };
+  // Loaded only when on: the converters (and their dependencies) cost start-up time otherwise.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { ProfileStore } = require('../../converters/profile-store') as typeof import('../../converters/profile-store');
+  const { stringifyDocument } = require('../../converters/json-writer') as typeof import('../../converters/json-writer');
+  const { uuidToTraceId } = require('../../converters/ids') as typeof import('../../converters/ids');
+  const { TraceCollector } = require('./collector') as typeof import('./collector');
+  const { installProfileEndpoint } = require('./profile-endpoint') as typeof import('./profile-endpoint');
+  const { renderTree } = require('./tree') as typeof import('./tree');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   let profiles: ProfileStore<string> | undefined;
   if (serve) {
     profiles = new ProfileStore<string>({
