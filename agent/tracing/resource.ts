@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  detectResources, envDetector, hostDetector, osDetector, processDetector, resourceFromAttributes,
+  detectResources, envDetector, hostDetector, osDetector, processDetector, resourceFromAttributes, serviceInstanceIdDetector,
   type Resource, type ResourceDetector,
 } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
@@ -45,6 +45,8 @@ export function buildResource(config: AgentConfig): Resource {
   if (wanted.has('host')) detectors.push(hostDetector);
   if (wanted.has('os')) detectors.push(osDetector);
   if (wanted.has('process')) detectors.push(processDetector);
+  // A random id per process, so per-instance series (service_instance_id) are told apart.
+  if (wanted.has('service')) detectors.push(serviceInstanceIdDetector);
   if (wanted.has('container')) {
     const c = containerDetector();
     if (c) detectors.push(c);

@@ -52,6 +52,7 @@ describe.each(variants)('$name', ({ script, preload, expressMajor }) => {
     expect(server.attributes[ATTR_HTTP_ROUTE]).toBe('/hello/:name');
     expect(server.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE]).toBe(200);
     expect(server.resource['service.name']).toBe('fixture-app');
+    expect(server.resource['service.instance.id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('records the route of nested routers and wildcards', async () => {
