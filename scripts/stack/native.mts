@@ -548,7 +548,13 @@ async function waitHealthy(url: string, child: ChildProcess, name: string, logFi
     }
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
+      if (res.ok) {
+        // Still alive a moment later: the answer came from this process, not
+        // from another one that holds the port while ours failed to bind it.
+        await new Promise((r) => setTimeout(r, 300));
+        if (child.exitCode === null && child.signalCode === null) return;
+        continue;
+      }
       lastError = `HTTP ${res.status}`;
     } catch (err) {
       lastError = (err as Error).message;
@@ -580,6 +586,21 @@ function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
 
 /** Starts the stack; resolves once every service passes its health check. */
 export async function start(options: NativeStackOptions = {}): Promise<RunningStack> {
+  // With free ports, another process can take a port between the moment it
+  // was found free and the moment a service binds it (parallel test files do).
+  // Then plan again with other ports, a bounded number of times.
+  const attempts = options.ports === 'free' ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (attempt >= attempts || !/address already in use/.test((err as Error).message)) throw err;
+      options.log?.(`a planned port was taken meanwhile; planning again (attempt ${attempt + 1} of ${attempts})`);
+    }
+  }
+}
+
+async function startOnce(options: NativeStackOptions): Promise<RunningStack> {
   const log = options.log ?? (() => {});
   const plan = await planNativeStack(options);
   const logDir = join(plan.runDir, 'logs');
