@@ -16,6 +16,7 @@ export class RouteMatcher {
 
   constructor(routes: readonly string[]) {
     for (const r of routes) {
+      if (r === 'none') continue;
       if (r.endsWith('/*')) this.prefixes.push(r.slice(0, -1));
       else this.exact.add(trimSlash(r));
     }

@@ -55,7 +55,7 @@ export const processorsSettings = {
     description: 'deployment.environment.name on every signal; falls back to NODE_ENV. OTEL_RESOURCE_ATTRIBUTES wins when it sets the attribute.',
   }),
   ignoreRoutes: list({
-    env: 'OTEL_COMPANION_IGNORE_ROUTES', file: 'filtering.ignoreRoutes', default: ['/health', '/health/*', '/ready', '/metrics'], item: /^\/\S*$/, itemText: 'paths starting with / (a trailing /* matches everything below)',
-    description: 'Incoming requests to these paths are not traced: the whole trace, children included, is dropped in the sampler.',
+    env: 'OTEL_COMPANION_IGNORE_ROUTES', file: 'filtering.ignoreRoutes', default: ['/health', '/health/*', '/ready', '/metrics'], item: /^(\/\S*|none)$/, itemText: 'paths starting with / (a trailing /* matches everything below), or none',
+    description: 'Incoming requests to these paths are not traced: the whole trace, children included, is dropped in the sampler. `none` traces every path.',
   }),
 } as const;

@@ -57,6 +57,9 @@ describe('filtering in the sampler', () => {
       tracer.startSpan('s', { kind: SpanKind.SERVER, attributes: { 'url.path': path } }).end();
     }
     expect(exporter.getFinishedSpans().map((s) => s.attributes['url.path'])).toEqual(['/health']);
+    const all = tracing(pipelineFrom({ OTEL_COMPANION_IGNORE_ROUTES: 'none' }));
+    all.tracer.startSpan('s', { kind: SpanKind.SERVER, attributes: { 'url.path': '/health' } }).end();
+    expect(all.exporter.getFinishedSpans()).toHaveLength(1);
   });
 
   it('drops outgoing calls to the collector itself (sampler and http ignore hook)', () => {
