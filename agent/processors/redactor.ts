@@ -1,5 +1,6 @@
 import { KeyKind, type CompiledRules } from './rules/compile';
 import { SqlParameterMap } from './rules/sql-params';
+import { passesLuhn } from './rules/scanner';
 
 /** Bounds for values of any shape: deep or huge objects cost at most this much, and never throw. */
 const MAX_DEPTH = 8;
@@ -33,6 +34,16 @@ class ResultCache {
   }
 }
 
+// Card numbers that arrive as numbers (span.setAttribute('payment.card', 4111111111111111)): 15 or
+// 16 digits with a card brand's prefix and a valid Luhn sum. Brand prefixes keep microsecond
+// timestamps (17…) and other large ids out.
+const CARD_NUMBER = /^(?:4\d{15}|5[1-5]\d{14}|2[2-7]\d{14}|3[47]\d{13}|6(?:011|5\d\d)\d{12})$/;
+function looksLikeCardNumber(n: number): boolean {
+  if (n < 1e14 || n >= 1e16 || !Number.isInteger(n)) return false;
+  const digits = String(n);
+  return CARD_NUMBER.test(digits) && passesLuhn(digits);
+}
+
 // Frames of a stack trace are code locations; the secrets are in the message lines above them.
 const FIRST_FRAME = '\n    at ';
 
@@ -45,9 +56,15 @@ export class Redactor {
   private readonly textCache = new ResultCache(2048, 512);
   private readonly sqlCache = new ResultCache(1024, 4096);
   private readonly nameCache = new ResultCache(1024, 256);
+  private readonly cardNumbers: boolean;
 
   constructor(readonly rules: CompiledRules) {
     this.params = new SqlParameterMap(rules.isSensitiveKey);
+    this.cardNumbers = rules.patternNames.includes('card_number');
+  }
+
+  private number(n: number): number | string {
+    return this.cardNumbers && n >= 1e14 && looksLikeCardNumber(n) ? '[REDACTED:card_number]' : n;
   }
 
   /** Cuts to the length limit, after scanning a margin past it (one method per kind: no closures on the hot path). */
@@ -137,6 +154,8 @@ export class Redactor {
       if (typeof value === 'string') {
         const out = this.stringFor(kind, value, true);
         if (out !== value) attrs[key] = out;
+      } else if (typeof value === 'number') {
+        if (value >= 1e14) attrs[key] = this.number(value);
       } else if (kind === KeyKind.DbParameters && Array.isArray(value)) {
         attrs[key] = this.dbParameters(value, attrs);
       } else if (typeof value === 'object') {
@@ -170,7 +189,8 @@ export class Redactor {
     if (kind === KeyKind.Skip && typeof value !== 'object') return value;
     switch (typeof value) {
       case 'string': return this.stringFor(kind, value);
-      case 'number': case 'boolean': case 'undefined': return value;
+      case 'number': return this.number(value);
+      case 'boolean': case 'undefined': return value;
       case 'bigint': return value.toString();
       case 'symbol': return value.toString();
       case 'function': return '[function]';

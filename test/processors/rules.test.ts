@@ -148,6 +148,14 @@ describe('free-text patterns', () => {
     expect(r.text(input)).toBe(expected);
   });
 
+  it('card numbers given as numbers are masked; timestamps and ids are kept', () => {
+    const attrs: Record<string, unknown> = { 'payment.card': 4111111111111111, 'ts.us': 1732200000000001, 'ts.ms': 1732200000000, 'order.id': 4111111111111112 };
+    r.attributesInPlace(attrs);
+    expect(attrs).toEqual({ 'payment.card': '[REDACTED:card_number]', 'ts.us': 1732200000000001, 'ts.ms': 1732200000000, 'order.id': 4111111111111112 });
+    expect(r.value({ nested: [5555555555554444] })).toEqual({ nested: ['[REDACTED:card_number]'] });
+    expect(redactor({ patterns: '-card_number' }).value(4111111111111111)).toBe(4111111111111111);
+  });
+
   it('numbers that fail the Luhn check are kept (order ids, timestamps)', () => {
     expect(r.text('order 4111111111111112 at 1732200000001')).toBe('order 4111111111111112 at 1732200000001');
   });
