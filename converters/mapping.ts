@@ -292,14 +292,17 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
   const file = anyString(attrs.get(ATTR_CODE_FILE_PATH));
   if (file !== undefined) {
     const loc: Location = { file };
-    consumed.add(ATTR_CODE_FILE_PATH);
+    const taken: string[] = [ATTR_CODE_FILE_PATH];
     const line = anyInt(attrs.get(ATTR_CODE_LINE_NUMBER));
-    if (line !== undefined && line >= 0) { loc.line = line; consumed.add(ATTR_CODE_LINE_NUMBER); }
+    if (line !== undefined && line >= 0) { loc.line = line; taken.push(ATTR_CODE_LINE_NUMBER); }
     const col = anyInt(attrs.get(ATTR_CODE_COLUMN_NUMBER));
-    if (col !== undefined && col >= 0) { loc.positionStart = col; consumed.add(ATTR_CODE_COLUMN_NUMBER); }
+    if (col !== undefined && col >= 0) { loc.positionStart = col; taken.push(ATTR_CODE_COLUMN_NUMBER); }
     const end = anyInt(attrs.get(WDP.calledFromPositionEnd));
     if (end !== undefined && end >= 0) loc.positionEnd = end;
     ev.calledFrom = loc;
+    // Equal to the legacy attributes: keep the stable ones in the payload too (see the db note).
+    const legacy = legacyLocation(anyString(attrs.get(ATTR_CODE_FILEPATH)), anyInt(attrs.get(ATTR_CODE_LINENO)));
+    if (!(legacy && sameLocation(legacy, loc))) for (const k of taken) consumed.add(k);
   } else {
     // Older semconv names are read, not consumed: they stay in the payload so they come back.
     const legacy = legacyLocation(anyString(attrs.get(ATTR_CODE_FILEPATH)), anyInt(attrs.get(ATTR_CODE_LINENO)));
@@ -327,25 +330,31 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     }
     case 'middleware': case 'template': payload.name = rec.name; break;
     case 'query': {
+      // A home attribute equal to what would be derived without it (its legacy twin, or the
+      // default) is left in the payload too: scheme → OTLP omits the typed field then, and the
+      // attribute comes back from the payload. The same rule holds for method, uri and code.*.
       const target = anyString(attrs.get(ATTR_DB_SYSTEM_NAME));
-      if (target !== undefined) consumed.add(ATTR_DB_SYSTEM_NAME);
-      payload.target = target ?? anyString(attrs.get(ATTR_DB_SYSTEM)) ?? 'unknown';
+      const legacyTarget = anyString(attrs.get(ATTR_DB_SYSTEM));
+      if (target !== undefined && target !== (legacyTarget ?? 'unknown')) consumed.add(ATTR_DB_SYSTEM_NAME);
+      payload.target = target ?? legacyTarget ?? 'unknown';
       const query = anyString(attrs.get(ATTR_DB_QUERY_TEXT));
-      if (query !== undefined) consumed.add(ATTR_DB_QUERY_TEXT);
-      payload.query = query ?? anyString(attrs.get(ATTR_DB_STATEMENT)) ?? rec.name;
+      const legacyQuery = anyString(attrs.get(ATTR_DB_STATEMENT));
+      if (query !== undefined && query !== (legacyQuery ?? rec.name)) consumed.add(ATTR_DB_QUERY_TEXT);
+      payload.query = query ?? legacyQuery ?? rec.name;
       if (!absent('syntax') && SQL_SYSTEMS.has(payload.target)) payload.syntax = 'sql';
       break;
     }
     case 'request': {
       const method = anyString(attrs.get(ATTR_HTTP_REQUEST_METHOD));
-      if (method !== undefined) consumed.add(ATTR_HTTP_REQUEST_METHOD);
-      const m = method ?? anyString(attrs.get(ATTR_HTTP_METHOD));
+      const legacyMethod = anyString(attrs.get(ATTR_HTTP_METHOD));
+      if (method !== undefined && method !== legacyMethod) consumed.add(ATTR_HTTP_REQUEST_METHOD);
+      const m = method ?? legacyMethod;
       if (m !== undefined) payload.method = m;
       const full = anyString(attrs.get(ATTR_URL_FULL));
-      if (full !== undefined) { consumed.add(ATTR_URL_FULL); payload.uri = full; } else {
-        const uri = derivedUri(anyToJson(attrs.get(ATTR_URL_PATH)), anyToJson(attrs.get(ATTR_URL_QUERY)));
-        if (uri !== undefined) payload.uri = uri;
-      }
+      const derived = derivedUri(anyToJson(attrs.get(ATTR_URL_PATH)), anyToJson(attrs.get(ATTR_URL_QUERY)));
+      if (full !== undefined && full !== derived) consumed.add(ATTR_URL_FULL);
+      const uri = full ?? derived;
+      if (uri !== undefined) payload.uri = uri;
       const headers: Param[] = [];
       for (const kv of rec.attributes) {
         if (!kv.key.startsWith(HTTP_REQUEST_HEADER_PREFIX)) continue;
