@@ -173,27 +173,29 @@ function derivedUri(path: JsonValue | undefined, query: JsonValue | undefined): 
  * are skipped outright on spans that have none (every span not made by these converters).
  */
 class AttributeLookup {
-  private readonly hasWdp: boolean;
+  /** A 32-bit filter over (first char + length) of the keys: most absent keys skip the scan. */
+  private readonly filter: number;
   constructor(private readonly list: readonly KeyValue[]) {
-    let wdp = false;
-    for (let i = 0; i < list.length; i++) {
-      const key = list[i].key;
-      if (key.charCodeAt(0) === 119 /* w */ && key.startsWith('wdp.')) { wdp = true; break; }
-    }
-    this.hasWdp = wdp;
+    let filter = 0;
+    for (let i = 0; i < list.length; i++) filter |= 1 << filterBit(list[i].key);
+    this.filter = filter;
   }
   get(key: string): AnyValue | undefined {
-    if (!this.hasWdp && key.charCodeAt(0) === 119 && key.startsWith('wdp.')) return undefined;
+    if ((this.filter & (1 << filterBit(key))) === 0) return undefined;
     const list = this.list;
     for (let i = list.length - 1; i >= 0; i--) if (list[i].key === key) return list[i].value;
     return undefined;
   }
   has(key: string): boolean {
-    if (!this.hasWdp && key.charCodeAt(0) === 119 && key.startsWith('wdp.')) return false;
+    if ((this.filter & (1 << filterBit(key))) === 0) return false;
     const list = this.list;
     for (let i = list.length - 1; i >= 0; i--) if (list[i].key === key) return true;
     return false;
   }
+}
+
+function filterBit(key: string): number {
+  return (key.charCodeAt(0) + key.length * 7) & 31;
 }
 
 /** The few attribute names decodeNode consumed (a Set costs more than a scan of ≤ 10). */

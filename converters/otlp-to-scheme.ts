@@ -62,9 +62,9 @@ export function parseNanos(value: unknown): NanoTime | string {
   if (typeof value === 'string') {
     if (!allDigits(value)) return `must be unix nanoseconds as a decimal string, got ${JSON.stringify(value.slice(0, 40))}`;
     const ms = value.length > 6 ? Number(value.slice(0, -6)) : 0;
-    const sub = value.length > 6 ? Number(value.slice(-6)) : Number(value);
-    const wrong = wrongUnitMessage(Number(value), 'ns');
-    return wrong ?? { ms, sub };
+    // The plausible window (see time-units.ts) checked on ms; the message only when outside.
+    if (!(ms >= 1e11 && ms < 1e14)) return wrongUnitMessage(Number(value), 'ns') ?? `must be unix nanoseconds, got ${value}`;
+    return { ms, sub: Number(value.slice(-6)) };
   }
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) return `must be unix nanoseconds, got ${value}`;
