@@ -38,7 +38,9 @@ const traceArb = fc.record({
   }), { minLength: 1, maxLength: 12 }),
 });
 
-function toRequest(t: fc.infer<typeof traceArb>): ExportTraceServiceRequest {
+type GeneratedTrace = typeof traceArb extends fc.Arbitrary<infer T> ? T : never;
+
+function toRequest(t: GeneratedTrace): ExportTraceServiceRequest {
   const ids = t.spans.map((_, i) => (i + 1).toString(16).padStart(16, 'a'));
   const ns = (offset: number) => String(BigInt(T0) * 1_000_000n + BigInt(offset));
   const spans: OtlpSpan[] = t.spans.map((s, i) => ({
