@@ -111,3 +111,29 @@ describe.each(variants)('$name', ({ script, preload, expressMajor }) => {
     expect(downstream.parentSpanId).toBe(client.spanId);
   });
 });
+
+describe('OTEL_COMPANION_EXPRESS_LAYER_SPANS=true', () => {
+  let receiver: OtlpReceiver;
+  let app: RunningApp;
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    app = await runApp('test/fixtures/apps/express-app.cjs', {
+      env: { TEST_PG_URL: getPgUrl(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_COMPANION_EXPRESS_LAYER_SPANS: 'true' },
+    });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await receiver?.close();
+  });
+
+  it('turns on one span per middleware and request handler, under the server span', async () => {
+    await (await fetch(`${app.baseUrl}/hello/layers`)).text();
+    await receiver.waitFor(() => receiver.spans().some((s) => s.kind === SERVER), 15_000, 'server span');
+    await new Promise((r) => setTimeout(r, 500));
+    const server = receiver.spans().find((s) => s.kind === SERVER)!;
+    const layers = receiver.spans().filter((s) => s.traceId === server.traceId && s.scope.includes('express'));
+    expect(layers.length).toBeGreaterThanOrEqual(2);
+    expect(layers.map((s) => s.name), JSON.stringify(layers.map((s) => s.name))).toEqual(expect.arrayContaining(['middleware - jsonParser', 'request handler']));
+    expect(server.attributes[ATTR_HTTP_ROUTE]).toBe('/hello/:name');
+  });
+});
