@@ -1,6 +1,5 @@
 import { context, metrics, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, setGlobalErrorHandler,
 } from '@opentelemetry/core';
@@ -22,6 +21,7 @@ import { buildResource } from './resource';
 import { createSpanExporter, otlpUrl } from './exporters';
 import { ExportHealth, trackExports } from './export-health';
 import { createTracingInstrumentations } from './instrumentations';
+import { CompanionContextManager } from './context-manager';
 import { installShutdownHooks } from './shutdown';
 
 export interface RunningAgent {
@@ -128,7 +128,7 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
       spanProcessors,
       spanLimits: { attributeValueLengthLimit: config.standard.attributeValueLengthLimit },
     });
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    context.setGlobalContextManager(new CompanionContextManager().enable());
     propagation.setGlobalPropagator(buildPropagator(config));
     trace.setGlobalTracerProvider(tracerProvider);
 
