@@ -30,25 +30,38 @@ export function jsonToAny(value: JsonValue | undefined, depth = 0): AnyValue {
   return { kvlistValue: { values } };
 }
 
+/** AnyValue → JSON. Malformed parts (wrong member types, from untrusted input) become null, never a throw. */
 export function anyToJson(value: AnyValue | undefined, depth = 0): JsonValue {
-  if (value === undefined || value === null) return null;
-  if (value.stringValue !== undefined) return value.stringValue;
-  if (value.boolValue !== undefined) return value.boolValue;
-  if (value.intValue !== undefined) return typeof value.intValue === 'number' ? value.intValue : Number(value.intValue);
-  if (value.doubleValue !== undefined) return typeof value.doubleValue === 'number' ? value.doubleValue : Number(value.doubleValue);
+  if (value === undefined || value === null || typeof value !== 'object') return null;
+  if (value.stringValue !== undefined) return typeof value.stringValue === 'string' ? value.stringValue : null;
+  if (value.boolValue !== undefined) return typeof value.boolValue === 'boolean' ? value.boolValue : null;
+  if (value.intValue !== undefined) return numberOf(value.intValue);
+  if (value.doubleValue !== undefined) return numberOf(value.doubleValue);
   if (depth >= MAX_VALUE_DEPTH) throw new ValueTooDeepError(`value nested deeper than ${MAX_VALUE_DEPTH} levels`);
   if (value.arrayValue !== undefined) {
-    const src = value.arrayValue.values ?? [];
+    const src = value.arrayValue?.values;
+    if (!Array.isArray(src)) return [];
     const out = new Array<JsonValue>(src.length);
     for (let i = 0; i < src.length; i++) out[i] = anyToJson(src[i], depth + 1);
     return out;
   }
   if (value.kvlistValue !== undefined) {
     const out: Record<string, JsonValue> = {};
-    for (const kv of value.kvlistValue.values ?? []) setOwn(out, kv.key, anyToJson(kv.value, depth + 1));
+    const src = value.kvlistValue?.values;
+    if (!Array.isArray(src)) return out;
+    for (const kv of src) if (kv && typeof kv.key === 'string') setOwn(out, kv.key, anyToJson(kv.value, depth + 1));
     return out;
   }
-  if (value.bytesValue !== undefined) return value.bytesValue;
+  if (value.bytesValue !== undefined) return typeof value.bytesValue === 'string' ? value.bytesValue : null;
+  return null;
+}
+
+function numberOf(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'string') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  }
   return null;
 }
 
@@ -59,17 +72,20 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
 }
 
 export function anyString(v: AnyValue | undefined): string | undefined {
-  return v?.stringValue;
+  const s = v?.stringValue;
+  return typeof s === 'string' ? s : undefined;
 }
 
 export function anyInt(v: AnyValue | undefined): number | undefined {
-  if (v?.intValue === undefined) return undefined;
-  const n = typeof v.intValue === 'number' ? v.intValue : Number(v.intValue);
+  const raw = v?.intValue;
+  if (typeof raw !== 'number' && typeof raw !== 'string') return undefined;
+  const n = typeof raw === 'number' ? raw : Number(raw);
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
 export function anyBool(v: AnyValue | undefined): boolean | undefined {
-  return v?.boolValue;
+  const b = v?.boolValue;
+  return typeof b === 'boolean' ? b : undefined;
 }
 
 /** Primitive attribute values (SDK form) to AnyValue. */

@@ -218,11 +218,12 @@ function inferType(rec: NodeRecord, attrs: AttributeLookup): string {
 
 function stringArray(v: AnyValue | undefined): string[] | undefined {
   const values = v?.arrayValue?.values;
-  if (!values) return undefined;
+  if (!Array.isArray(values)) return undefined;
   const out: string[] = [];
   for (const x of values) {
-    if (x.stringValue === undefined) return undefined;
-    out.push(x.stringValue);
+    const str = x?.stringValue;
+    if (typeof str !== 'string') return undefined;
+    out.push(str);
   }
   return out;
 }
@@ -248,11 +249,13 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
   const verbatim = anyString(attrs.get(WDP.event));
   let type: string;
   if (verbatim !== undefined) {
-    try {
-      out.event = JSON.parse(verbatim) as SchemeEvent;
-    } catch {
-      out.event = { type: 'event', payload: { [WDP.event]: verbatim } };
-    }
+    let parsed: unknown;
+    try { parsed = JSON.parse(verbatim); } catch { parsed = undefined; }
+    const e = parsed as SchemeEvent | undefined;
+    // Only what encodeVerbatim writes is taken as an event; anything else stays visible as data.
+    out.event = e && typeof e === 'object' && !Array.isArray(e) && typeof e.type === 'string' && e.payload && typeof e.payload === 'object' && !Array.isArray(e.payload)
+      ? e : { type: 'event', payload: { 'wdp.attr.wdp.event': verbatim } };
+    delete out.event.nested; // nesting comes from the spans, never from the copy
     type = out.event.type;
   } else {
     type = anyString(attrs.get(WDP.type)) ?? inferType(rec, attrs);
@@ -451,7 +454,7 @@ function headersAsAttributes(headers: Param[]): KeyValue[] | undefined {
 export function encodeNode(ev: SchemeEvent, ctx: EncodeContext): EncodedNode {
   const smart = encodeSmart(ev, ctx);
   if (!smart) return encodeVerbatim(ev, ctx);
-  if (!needsVerification(ev)) return smart;
+  if (!needsVerification(ev, ctx.isSpan)) return smart;
   if (sameEvent(decodeNode({ ...smart, isSpan: ctx.isSpan, resourceTags: ctx.resourceTags }).event, ev)) return smart;
   return encodeVerbatim(ev, ctx);
 }
@@ -468,11 +471,30 @@ const SENSITIVE_KEYS = new Set<string>([
   PAYLOAD_SPAN_NAME, PAYLOAD_SPAN_KIND, PAYLOAD_STATUS_MESSAGE,
 ]);
 
-function needsVerification(ev: SchemeEvent): boolean {
+function needsVerification(ev: SchemeEvent, isSpan: boolean): boolean {
   if (ev.calledFrom !== undefined || ev.definedIn !== undefined) return true;
-  if (ev.type === 'request' && ev.payload.headers !== undefined) return true;
-  for (const key of Object.keys(ev.payload)) {
+  const payload = ev.payload;
+  if (ev.type === 'request' && payload.headers !== undefined) return true;
+  for (const key of Object.keys(payload)) {
     if (key.length < 4 || key.indexOf('.') < 0) continue;
+    // The span-field keys map exactly when encodeSmart consumes them (the cases below).
+    if (key === PAYLOAD_SPAN_NAME) {
+      const v = payload[key];
+      // (log, event, middleware and template take a payload field from the span name itself.)
+      const t = ev.type;
+      if (typeof v === 'string' && t !== 'log' && t !== 'event' && t !== 'middleware' && t !== 'template' && v !== deriveSpanName(t, payload)) continue;
+      return true;
+    }
+    if (key === PAYLOAD_SPAN_KIND) {
+      const i = (KIND_NAMES as readonly unknown[]).indexOf(payload[key]);
+      if (isSpan && i >= 0 && i !== defaultKind(ev.type)) continue;
+      return true;
+    }
+    if (key === PAYLOAD_STATUS_MESSAGE) {
+      const v = payload[key];
+      if (isSpan && typeof v === 'string' && v !== '') continue;
+      return true;
+    }
     if (SENSITIVE_KEYS.has(key) || key.startsWith('wdp.') || key.startsWith('code.') || key.startsWith(HTTP_REQUEST_HEADER_PREFIX)) return true;
   }
   return false;

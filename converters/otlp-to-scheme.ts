@@ -132,7 +132,7 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
   let parentSpanId = '';
   if (span.parentSpanId !== undefined && span.parentSpanId !== '' && span.parentSpanId !== null) {
     // An all-zero parent is what some SDKs send for "no parent": a root, documented repair.
-    if (!/^0+$/.test(String(span.parentSpanId))) {
+    if (typeof span.parentSpanId !== 'string' || !/^0+$/.test(span.parentSpanId)) {
       const parentProblem = idProblem(span.parentSpanId, 16);
       if (parentProblem) issues.push({ path: `${path}/parentSpanId`, message: parentProblem });
       else parentSpanId = span.parentSpanId.toLowerCase();
