@@ -142,7 +142,13 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     if (issues.length > 0) throw new HttpError(400, 'invalid scheme document', issues);
     const out = schemeToOtlp(docs);
     if (out.issues.length > 0) throw new HttpError(400, 'document cannot be converted', out.issues);
-    for (const doc of docs) documents.set(uuidToTraceId(doc.id), stringifyDocument(doc));
+    for (let i = 0; i < docs.length; i++) {
+      let text: string;
+      try { text = stringifyDocument(docs[i]); } catch (err) {
+        throw new HttpError(400, 'document cannot be stored', [{ path: Array.isArray(value) ? `/${i}` : '', message: (err as Error).message }]);
+      }
+      documents.set(uuidToTraceId(docs[i].id), text);
+    }
     let forwarded: number | undefined;
     if (forward) {
       try {

@@ -4,7 +4,7 @@ import type { Issue } from '../model';
 import { validateDocument } from '../validate';
 import { otlpToScheme } from '../otlp-to-scheme';
 import { schemeToOtlp } from '../scheme-to-otlp';
-import { writeDocument } from '../json-writer';
+import { stringifyDocument } from '../json-writer';
 import { readRecords } from './records';
 import { createProgress } from './progress';
 
@@ -75,50 +75,53 @@ export async function convertStream(opts: ConvertOptions): Promise<ConvertSummar
     // A top-level array holds several records.
     const values = Array.isArray(value) && opts.from === 'scheme' ? value : [value];
     for (let i = 0; i < values.length; i++) {
-      const prefix = values.length > 1 || Array.isArray(value) ? `/${i}` : '';
-      if (opts.from === 'scheme') {
-        const v = validateDocument(values[i]);
-        if (!v.document) {
-          summary.invalidRecords++;
-          report(rec.line, v.issues.map((x) => ({ ...x, path: prefix + x.path })));
-          continue;
-        }
-        if (opts.to === 'validate') continue;
-        if (opts.to === 'scheme') {
-          const parts: string[] = [];
-          writeDocument(v.document, (c) => parts.push(c));
-          await emit(parts.join(''));
-          continue;
-        }
-        const r = schemeToOtlp(v.document);
-        if (r.issues.length > 0) {
-          summary.invalidRecords++;
-          report(rec.line, r.issues.map((x) => ({ ...x, path: prefix + x.path })));
-          continue;
-        }
-        await emit(JSON.stringify(r.request));
-      } else {
-        const r = otlpToScheme(values[i]);
-        if (r.issues.length > 0) {
-          summary.invalidRecords++;
-          report(rec.line, r.issues);
-        }
-        if (opts.to === 'scheme') {
-          for (const doc of r.documents) {
-            const parts: string[] = [];
-            writeDocument(doc, (c) => parts.push(c));
-            await emit(parts.join(''));
-          }
-        } else if (opts.to === 'otlp') {
-          // OTLP → OTLP through the scheme (normalises; mostly useful to see what survives).
-          await emit(JSON.stringify(schemeToOtlp(r.documents).request));
-        }
+      try {
+        await convertOne(values[i], Array.isArray(value) ? `/${i}` : '', rec.line);
+      } catch (err) {
+        // Whatever a record holds, it is reported and the stream goes on.
+        summary.invalidRecords++;
+        report(rec.line, [{ path: Array.isArray(value) ? `/${i}` : '', message: `cannot be converted: ${(err as Error)?.message ?? String(err)}` }]);
       }
     }
   }
   progress.done();
   if (summary.issues > maxReported) opts.errors.write(`${opts.inputName}: ${summary.issues - maxReported} more issues not shown\n`);
   return summary;
+
+  async function convertOne(item: unknown, prefix: string, line: number): Promise<void> {
+    if (opts.from === 'scheme') {
+      const v = validateDocument(item);
+      if (!v.document) {
+        summary.invalidRecords++;
+        report(line, v.issues.map((x) => ({ ...x, path: prefix + x.path })));
+        return;
+      }
+      if (opts.to === 'validate') return;
+      if (opts.to === 'scheme') {
+        await emit(stringifyDocument(v.document));
+        return;
+      }
+      const r = schemeToOtlp(v.document);
+      if (r.issues.length > 0) {
+        summary.invalidRecords++;
+        report(line, r.issues.map((x) => ({ ...x, path: prefix + x.path })));
+        return;
+      }
+      await emit(JSON.stringify(r.request));
+      return;
+    }
+    const r = otlpToScheme(item);
+    if (r.issues.length > 0) {
+      summary.invalidRecords++;
+      report(line, r.issues);
+    }
+    if (opts.to === 'scheme') {
+      for (const doc of r.documents) await emit(stringifyDocument(doc));
+    } else if (opts.to === 'otlp') {
+      // OTLP → OTLP through the scheme (normalises; shows what survives).
+      await emit(JSON.stringify(schemeToOtlp(r.documents).request));
+    }
+  }
 }
 
 export function fileSize(path: string): number | undefined {

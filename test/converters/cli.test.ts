@@ -78,6 +78,20 @@ describe('otel-companion CLI', () => {
     expect(back.stdout.trim()).toBe(stringifyDocument(doc));
   });
 
+  it('reports a payload nested 100,000 deep instead of crashing, and converts the next record', () => {
+    const deepPayload = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
+    const input = [
+      `{"id":"ef95a542-25a3-4f71-a0e9-640c92f43813","version":1,"events":[{"type":"x","payload":${deepPayload}}]}`,
+      '{"id":"ef95a542-25a3-4f71-a0e9-640c92f43814","version":1,"events":[]}',
+    ].join('\n');
+    for (const to of ['otlp', 'scheme']) {
+      const r = cli(['convert', '--from', 'scheme', '--to', to], input);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^<stdin>:1: \/events\/0\/payload: value nested deeper than 1000 levels\n$|^<stdin>:1: \/: cannot be converted: /);
+      expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
   it('streams past a 1 GB single line with a clear error, keeps converting, and holds memory flat', async () => {
     const chunk = Buffer.alloc(1 << 20, 0x61);
     let sent = 0;
