@@ -421,6 +421,8 @@ export interface EncodedNode {
   statusMessage: string;
   /** True when the event needed the verbatim fallback (wdp.event). */
   verbatim: boolean;
+  /** encodeSmart met a key or field whose mapping is not exact by construction: check by decoding. */
+  risky?: boolean;
 }
 
 function kv(key: string, value: AnyValue): KeyValue {
@@ -454,7 +456,7 @@ function headersAsAttributes(headers: Param[]): KeyValue[] | undefined {
 export function encodeNode(ev: SchemeEvent, ctx: EncodeContext): EncodedNode {
   const smart = encodeSmart(ev, ctx);
   if (!smart) return encodeVerbatim(ev, ctx);
-  if (!needsVerification(ev, ctx.isSpan)) return smart;
+  if (!smart.risky) return smart;
   if (sameEvent(decodeNode({ ...smart, isSpan: ctx.isSpan, resourceTags: ctx.resourceTags }).event, ev)) return smart;
   return encodeVerbatim(ev, ctx);
 }
@@ -471,34 +473,6 @@ const SENSITIVE_KEYS = new Set<string>([
   PAYLOAD_SPAN_NAME, PAYLOAD_SPAN_KIND, PAYLOAD_STATUS_MESSAGE,
 ]);
 
-function needsVerification(ev: SchemeEvent, isSpan: boolean): boolean {
-  if (ev.calledFrom !== undefined || ev.definedIn !== undefined) return true;
-  const payload = ev.payload;
-  if (ev.type === 'request' && payload.headers !== undefined) return true;
-  for (const key of Object.keys(payload)) {
-    if (key.length < 4 || key.indexOf('.') < 0) continue;
-    // The span-field keys map exactly when encodeSmart consumes them (the cases below).
-    if (key === PAYLOAD_SPAN_NAME) {
-      const v = payload[key];
-      // (log, event, middleware and template take a payload field from the span name itself.)
-      const t = ev.type;
-      if (typeof v === 'string' && t !== 'log' && t !== 'event' && t !== 'middleware' && t !== 'template' && v !== deriveSpanName(t, payload)) continue;
-      return true;
-    }
-    if (key === PAYLOAD_SPAN_KIND) {
-      const i = (KIND_NAMES as readonly unknown[]).indexOf(payload[key]);
-      if (isSpan && i >= 0 && i !== defaultKind(ev.type)) continue;
-      return true;
-    }
-    if (key === PAYLOAD_STATUS_MESSAGE) {
-      const v = payload[key];
-      if (isSpan && typeof v === 'string' && v !== '') continue;
-      return true;
-    }
-    if (SENSITIVE_KEYS.has(key) || key.startsWith('wdp.') || key.startsWith('code.') || key.startsWith(HTTP_REQUEST_HEADER_PREFIX)) return true;
-  }
-  return false;
-}
 
 function times(ev: SchemeEvent, ctx: EncodeContext, attributes: KeyValue[]): { startMs: number; endMs: number } {
   const startMs = ev.time ?? ctx.fallbackStartMs;
@@ -574,7 +548,13 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
   const derivedName = deriveSpanName(type, payload);
   let name = derivedName;
   const nameOverride = str(payload[PAYLOAD_SPAN_NAME]);
-  if (nameOverride !== undefined && nameOverride !== derivedName) { name = nameOverride; handled.add(PAYLOAD_SPAN_NAME); }
+  // log, event, middleware and template take a payload field from the span name itself.
+  let risky = ev.calledFrom !== undefined || ev.definedIn !== undefined || (type === 'request' && payload.headers !== undefined);
+  if (nameOverride !== undefined && nameOverride !== derivedName) {
+    name = nameOverride;
+    handled.add(PAYLOAD_SPAN_NAME);
+    if (type === 'log' || type === 'event' || type === 'middleware' || type === 'template') risky = true;
+  }
   let kind = defaultKind(type);
   let statusMessage = '';
   if (ctx.isSpan) {
@@ -631,6 +611,8 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
   for (const key of Object.keys(payload)) {
     if (handled.has(key)) continue;
     const value = payload[key];
+    if (!risky && key.length >= 4 && key.indexOf('.') >= 0
+      && (SENSITIVE_KEYS.has(key) || key.startsWith('wdp.') || key.startsWith('code.') || key.startsWith(HTTP_REQUEST_HEADER_PREFIX))) risky = true;
     // OTel attribute names are dotted; the scheme's own payload keys are not. Dotted keys go
     // to their attribute as they are; wdp.attr.<name> back to <name>; the rest live in the
     // wdp.payload. namespace.
@@ -641,7 +623,7 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
     const direct = key.includes('.') && !key.startsWith('wdp.');
     attributes.push(kv(direct ? key : WDP.payloadPrefix + key, jsonToAny(value)));
   }
-  return { name, kind, startMs, endMs, attributes, statusCode: ctx.isSpan ? statusOf(ev.success) : 0, statusMessage, verbatim: false };
+  return { name, kind, startMs, endMs, attributes, statusCode: ctx.isSpan ? statusOf(ev.success) : 0, statusMessage, verbatim: false, risky };
 }
 
 // ---------------------------------------------------------------------------------------------
