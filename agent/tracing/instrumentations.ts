@@ -4,6 +4,7 @@ import type { ProcessorPipeline } from '../processors';
 import { DEFAULT_INSTRUMENTATIONS } from './settings';
 import { agentLog } from './diagnostics';
 import { sqlOperationName } from './db-operation';
+import { createExpressInstrumentation } from './express-route';
 import { ATTR_DB_OPERATION_NAME } from '@opentelemetry/semantic-conventions';
 
 /**
@@ -39,10 +40,9 @@ function build(name: string, config: AgentConfig, pipeline: ProcessorPipeline): 
       return new HttpInstrumentation({ ...pipeline.httpConfig });
     }
     case 'express': {
-      const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
       // Layer spans are noise and cost (contrib#2453). Ignored layers still record the matched
       // route on the server span, so http.route and the span name survive.
-      return new ExpressInstrumentation(
+      return createExpressInstrumentation(
         config.tracing.expressLayerSpans ? {} : { ignoreLayersType: ['middleware', 'router', 'request_handler'] as never },
       );
     }
