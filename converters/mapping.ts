@@ -205,6 +205,10 @@ class KeyList {
   has(key: string): boolean { return this.keys.length > 0 && this.keys.includes(key); }
 }
 
+function isAbsent(attrs: AttributeLookup, field: keyof typeof ABSENT): boolean {
+  return anyBool(attrs.get(ABSENT[field])) === true;
+}
+
 function inferType(rec: NodeRecord, attrs: AttributeLookup): string {
   if (!rec.isSpan) {
     if (rec.name === 'exception') return 'log';
@@ -244,7 +248,6 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     tagsFromResource: false,
   };
   const consumed = new KeyList();
-  const absent = (field: keyof typeof ABSENT) => anyBool(attrs.get(ABSENT[field])) === true;
 
   const verbatim = anyString(attrs.get(WDP.event));
   let type: string;
@@ -260,7 +263,7 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
   } else {
     type = anyString(attrs.get(WDP.type)) ?? inferType(rec, attrs);
   }
-  if (rec.isSpan && type === 'request' && !absent('response')) {
+  if (rec.isSpan && type === 'request' && !isAbsent(attrs, 'response')) {
     out.derivesResponse = true;
     out.responseStatus = attrs.get(ATTR_HTTP_RESPONSE_STATUS_CODE);
     consumed.add(ATTR_HTTP_RESPONSE_STATUS_CODE);
@@ -273,7 +276,7 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
 
   const tags = stringArray(attrs.get(WDP.tags));
   if (tags) ev.tags = tags;
-  else if (!absent('tags') && rec.resourceTags.length > 0) {
+  else if (!isAbsent(attrs, 'tags') && rec.resourceTags.length > 0) {
     // Shared by every event of the resource (frozen by the readers): no copy per event.
     ev.tags = rec.resourceTags as string[];
     out.tagsFromResource = true;
@@ -283,15 +286,15 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     const importance = severityToImportance(severity);
     if (importance !== undefined) ev.importance = importance;
   }
-  if (!absent('time')) ev.time = rec.startMs;
+  if (!isAbsent(attrs, 'time')) ev.time = rec.startMs;
   if (rec.isSpan) {
-    if (!absent('duration')) ev.duration = rec.endMs - rec.startMs;
+    if (!isAbsent(attrs, 'duration')) ev.duration = rec.endMs - rec.startMs;
     if (rec.statusCode === OtlpStatusCode.ERROR) ev.success = false;
     else if (rec.statusCode === OtlpStatusCode.OK) ev.success = true;
   } else {
     const success = anyBool(attrs.get(WDP.success));
     if (success !== undefined) ev.success = success;
-    else if (!absent('success') && type === 'log' && rec.name === 'exception') ev.success = false;
+    else if (!isAbsent(attrs, 'success') && type === 'log' && rec.name === 'exception') ev.success = false;
   }
 
   const file = anyString(attrs.get(ATTR_CODE_FILE_PATH));
@@ -346,7 +349,7 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
       const legacyQuery = anyString(attrs.get(ATTR_DB_STATEMENT));
       if (query !== undefined && query !== (legacyQuery ?? rec.name)) consumed.add(ATTR_DB_QUERY_TEXT);
       payload.query = query ?? legacyQuery ?? rec.name;
-      if (!absent('syntax') && SQL_SYSTEMS.has(payload.target)) payload.syntax = 'sql';
+      if (!isAbsent(attrs, 'syntax') && SQL_SYSTEMS.has(payload.target)) payload.syntax = 'sql';
       break;
     }
     case 'request': {
