@@ -14,7 +14,8 @@ import { describe } from './describe';
  * with maps, never by recursion.
  */
 
-export interface SpanRecord {
+export interface SpanRecord extends NodeRecord {
+  readonly isSpan: true;
   /** Tree assembly scratch (set by buildDocument). */
   decoded?: DecodedNode;
   children?: SpanRecord[];
@@ -166,7 +167,7 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
   }
   if (issues.length > before || typeof start === 'string' || typeof end === 'string') return undefined;
   return {
-    traceId: span.traceId.toLowerCase(), spanId: span.spanId.toLowerCase(), parentSpanId, name: span.name, kind: kind!,
+    isSpan: true, traceId: span.traceId.toLowerCase(), spanId: span.spanId.toLowerCase(), parentSpanId, name: span.name, kind: kind!,
     startMs: start.ms, endMs: end.ms, startSub: start.sub, attributes, events, statusCode: statusCode!,
     statusMessage: typeof status.message === 'string' ? status.message : '', resourceTags, path,
   };
@@ -243,7 +244,7 @@ export function readSdkSpans(spans: readonly ReadableSpan[], issues: Issue[]): S
     }
     const parent = s.parentSpanContext?.spanId;
     out.push({
-      traceId: ctx.traceId, spanId: ctx.spanId, parentSpanId: parent && !/^0+$/.test(parent) ? parent : '',
+      isSpan: true, traceId: ctx.traceId, spanId: ctx.spanId, parentSpanId: parent && !/^0+$/.test(parent) ? parent : '',
       name: s.name, kind: s.kind + 1, startMs: hrToMs(start), endMs: hrToMs(end), startSub: hrToSub(start),
       attributes: sdkAttributes(s.attributes as Record<string, unknown>),
       events: s.events.map((e) => ({ name: e.name, timeMs: hrToMs(e.time), timeSub: hrToSub(e.time), attributes: sdkAttributes(e.attributes as Record<string, unknown>) })),
@@ -269,12 +270,6 @@ function ordered(items: Item[]): SchemeEvent[] {
   return out;
 }
 
-function nodeOf(rec: SpanRecord): NodeRecord {
-  return {
-    name: rec.name, isSpan: true, kind: rec.kind, startMs: rec.startMs, endMs: rec.endMs, attributes: rec.attributes,
-    statusCode: rec.statusCode, statusMessage: rec.statusMessage, resourceTags: rec.resourceTags,
-  };
-}
 
 function spanEventItems(rec: SpanRecord): Item[] {
   const items: Item[] = [];
@@ -337,7 +332,7 @@ export function buildDocument(traceId: string, records: SpanRecord[], issues: Is
     }
   }
 
-  for (const rec of spans) rec.decoded = decodeNode(nodeOf(rec));
+  for (const rec of spans) rec.decoded = decodeNode(rec); // a SpanRecord is a NodeRecord
   for (const rec of spans) {
     const d = rec.decoded!;
     const kids = rec.children;
