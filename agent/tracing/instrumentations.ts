@@ -1,3 +1,4 @@
+import { createNoopMeter, type MeterProvider } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { AgentConfig } from '../config';
 import type { ProcessorPipeline } from '../processors';
@@ -49,7 +50,7 @@ function build(name: string, config: AgentConfig, pipeline: ProcessorPipeline): 
     case 'pg': {
       const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
       const pipelineHook = pipeline.pgConfig.requestHook;
-      return new PgInstrumentation({
+      const pg = new PgInstrumentation({
         enhancedDatabaseReporting: false,
         ignoreConnectSpans: !config.tracing.pgPoolConnectSpans,
         ...pipeline.pgConfig,
@@ -60,6 +61,8 @@ function build(name: string, config: AgentConfig, pipeline: ProcessorPipeline): 
           pipelineHook?.(span, info);
         },
       });
+      if (config.metrics.pgMetrics) withoutMetrics(pg);
+      return pg;
     }
     default: {
       if (HANDLED_ELSEWHERE.has(name)) return undefined;
@@ -74,4 +77,19 @@ function build(name: string, config: AgentConfig, pipeline: ProcessorPipeline): 
       return undefined;
     }
   }
+}
+
+const NOOP_METER_PROVIDER: MeterProvider = { getMeter: () => createNoopMeter() };
+
+/**
+ * For an instrumentation whose metrics the agent measures itself (pg: agent/metrics/pg-metrics.ts).
+ * A view would drop them at export, but each record would still be hashed and stored first: the
+ * contrib pg instrumentation records 7 points per pooled query (operation duration, and the
+ * connection counters on every acquire and release). With a no-op meter they cost nothing.
+ */
+function withoutMetrics(instrumentation: Instrumentation): void {
+  const setMeterProvider = instrumentation.setMeterProvider.bind(instrumentation);
+  setMeterProvider(NOOP_METER_PROVIDER);
+  // registerInstrumentations() hands every instrumentation the agent's provider afterwards.
+  instrumentation.setMeterProvider = () => setMeterProvider(NOOP_METER_PROVIDER);
 }
