@@ -90,9 +90,10 @@ function resourceTagsOf(attributes: unknown): string[] {
   return Object.freeze(tags) as string[];
 }
 
-function attributesAt(value: unknown, path: string, issues: Issue[]): KeyValue[] {
+/** `base + suffix` is the JSON path, joined only when there is something to report. */
+function attributesAt(value: unknown, base: string, suffix: string, issues: Issue[]): KeyValue[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) { issues.push({ path, message: `must be an array of {key, value}, got ${describe(value)}` }); return []; }
+  if (!Array.isArray(value)) { issues.push({ path: base + suffix, message: `must be an array of {key, value}, got ${describe(value)}` }); return []; }
   // Well-formed lists (all of them, in practice) are used as they are: no copy.
   let valid = true;
   for (let i = 0; i < value.length && valid; i++) {
@@ -103,8 +104,8 @@ function attributesAt(value: unknown, path: string, issues: Issue[]): KeyValue[]
   const out: KeyValue[] = [];
   for (let i = 0; i < value.length; i++) {
     const kv = value[i] as KeyValue;
-    if (!kv || typeof kv !== 'object' || typeof kv.key !== 'string') { issues.push({ path: `${path}/${i}`, message: 'must be {key: string, value: AnyValue}' }); continue; }
-    if (kv.value !== undefined && (kv.value === null || typeof kv.value !== 'object')) { issues.push({ path: `${path}/${i}/value`, message: `must be an AnyValue object, got ${describe(kv.value)}` }); continue; }
+    if (!kv || typeof kv !== 'object' || typeof kv.key !== 'string') { issues.push({ path: `${base}${suffix}/${i}`, message: 'must be {key: string, value: AnyValue}' }); continue; }
+    if (kv.value !== undefined && (kv.value === null || typeof kv.value !== 'object')) { issues.push({ path: `${base}${suffix}/${i}/value`, message: `must be an AnyValue object, got ${describe(kv.value)}` }); continue; }
     out.push(kv);
   }
   return out;
@@ -150,7 +151,7 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
   const status = span.status ?? {};
   const statusCode = enumValue(status.code, STATUS_ENUM_NAMES, 2);
   if (statusCode === undefined) issues.push({ path: `${path}/status/code`, message: `must be 0 (unset), 1 (ok) or 2 (error), got ${describe(status.code)}` });
-  const attributes = attributesAt(span.attributes, `${path}/attributes`, issues);
+  const attributes = attributesAt(span.attributes, path, '/attributes', issues);
   const events: SpanRecord['events'] = [];
   if (span.events !== undefined && span.events !== null) {
     if (!Array.isArray(span.events)) issues.push({ path: `${path}/events`, message: `must be an array, got ${describe(span.events)}` });
@@ -161,7 +162,7 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
         if (!e || typeof e !== 'object' || typeof e.name !== 'string') { issues.push({ path: epath, message: 'must be a span event {timeUnixNano, name, attributes}' }); continue; }
         const t = parseNanos(e.timeUnixNano);
         if (typeof t === 'string') { issues.push({ path: `${epath}/timeUnixNano`, message: t }); continue; }
-        events.push({ name: e.name, timeMs: t.ms, timeSub: t.sub, attributes: attributesAt(e.attributes, `${epath}/attributes`, issues) });
+        events.push({ name: e.name, timeMs: t.ms, timeSub: t.sub, attributes: attributesAt(e.attributes, epath, '/attributes', issues) });
       }
     }
   }
