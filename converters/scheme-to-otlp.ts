@@ -116,15 +116,18 @@ function toSpan(enc: EncodedNode, traceId: string, spanId: string, parentSpanId:
   return span;
 }
 
-/** Would decodeNode's default ordering (child spans, then span events, stably by start) give this order? */
+/**
+ * Would decodeNode's default ordering (a stable sort by start of child spans, then span events)
+ * give this order? Exactly when starts never decrease and, at equal starts, no span follows a
+ * span event: one linear pass, no allocation.
+ */
 function needsExplicitOrder(list: SchemeEvent[], fallbackStartMs: number): boolean {
-  if (list.length < 2) return false;
-  const order: number[] = [];
-  for (let i = 0; i < list.length; i++) if (!isPoint(list[i])) order.push(i);
-  for (let i = 0; i < list.length; i++) if (isPoint(list[i])) order.push(i);
-  const start = (i: number) => list[i].time ?? fallbackStartMs;
-  order.sort((x, y) => start(x) - start(y)); // Array.prototype.sort is stable
-  for (let i = 0; i < order.length; i++) if (order[i] !== i) return true;
+  for (let i = 1; i < list.length; i++) {
+    const prev = list[i - 1], cur = list[i];
+    const tp = prev.time ?? fallbackStartMs, tc = cur.time ?? fallbackStartMs;
+    if (tc < tp) return true;
+    if (tc === tp && isPoint(prev) && !isPoint(cur)) return true;
+  }
   return false;
 }
 
@@ -179,7 +182,6 @@ export function documentToResourceSpans(doc: SchemeDocument): { resourceSpans: O
     const children: Frame[] = [];
     for (let i = 0; i < list.length; i++) {
       const ev = list[i];
-      const path = `${frame.path}/${i}`;
       const point = isPoint(ev);
       const fold = point ? undefined : foldableResponse(ev);
       let enc: EncodedNode;
@@ -189,7 +191,7 @@ export function documentToResourceSpans(doc: SchemeDocument): { resourceSpans: O
           response: ev.type === 'request' && !point ? (fold ?? 'absent') : undefined,
         });
       } catch (err) {
-        if (err instanceof ValueTooDeepError) throw new ConversionError([{ path: `${path}/payload`, message: err.message }]);
+        if (err instanceof ValueTooDeepError) throw new ConversionError([{ path: `${frame.path}/${i}/payload`, message: err.message }]);
         throw err;
       }
       if (explicitOrder) enc.attributes.push({ key: WDP.order, value: { intValue: String(i) } });
@@ -207,7 +209,7 @@ export function documentToResourceSpans(doc: SchemeDocument): { resourceSpans: O
       const parentId = parentSpan ? parentSpan.spanId : orphanParent(ev);
       const span = toSpan(enc, traceId, hashToSpanId(hash), parentId);
       spans.push(span);
-      if (nestedList.length > 0) children.push({ list: nestedList, path: `${path}/nested`, parentSpan: span, parentHash: hash, parentStartMs: enc.startMs });
+      if (nestedList.length > 0) children.push({ list: nestedList, path: `${frame.path}/${i}/nested`, parentSpan: span, parentHash: hash, parentStartMs: enc.startMs });
     }
     // Reverse push keeps the output in document order (pre-order, siblings in order).
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
