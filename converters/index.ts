@@ -4,9 +4,10 @@
  */
 export * from './model';
 export { validateDocument, assertDocument, SchemeValidationError, type ValidationResult } from './validate';
-export { otlpToScheme, spansToScheme, type OtlpToSchemeResult } from './otlp-to-scheme';
+export { otlpToScheme, spansToScheme, type OtlpToSchemeResult, type LogInput } from './otlp-to-scheme';
 export { schemeToOtlp, ConversionError, type SchemeToOtlpResult } from './scheme-to-otlp';
-export { decodeOtlpProtobuf } from './otlp-protobuf';
+export { decodeOtlpProtobuf, ProtobufDecodeError } from './otlp-protobuf';
+export { startBridge, type Bridge, type BridgeOptions } from './bridge/server';
 export { stringifyDocument, writeDocument } from './json-writer';
 export { WDP, IMPORTANCE_TO_SEVERITY, severityToImportance } from './mapping';
 export { traceIdToUuid, uuidToTraceId } from './ids';
