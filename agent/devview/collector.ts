@@ -24,8 +24,8 @@ export class TraceCollector implements SpanProcessor {
   private readonly maxSpans: number;
 
   constructor(private readonly opts: TraceCollectorOptions) {
-    this.maxTraces = opts.maxTraces ?? 1000;
-    this.maxSpans = opts.maxSpansPerTrace ?? 5000;
+    this.maxTraces = opts.maxTraces ?? 500;
+    this.maxSpans = opts.maxSpansPerTrace ?? 2000;
   }
 
   onStart(_span: Span, _parentContext: Context): void {}

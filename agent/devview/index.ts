@@ -25,6 +25,15 @@ export function profileEnabled(config: AgentConfig): boolean {
 }
 
 export function createDevView(config: AgentConfig, env: NodeJS.ProcessEnv = process.env): DevViewSetup {
+  try {
+    return setUp(config, env);
+  } catch (err) {
+    agentLog.warn(`dev view and /_profile are off: ${(err as Error)?.message ?? String(err)}`);
+    return { spanProcessors: [], logRecordProcessors: [] };
+  }
+}
+
+function setUp(config: AgentConfig, env: NodeJS.ProcessEnv): DevViewSetup {
   const d = config.devview;
   const showTree = d.dev;
   const serve = profileEnabled(config);
