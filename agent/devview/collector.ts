@@ -34,9 +34,11 @@ export class TraceCollector implements SpanProcessor {
     try {
       const traceId = span.spanContext().traceId;
       const { spans } = this.openTrace(traceId);
-      if (spans.length < this.maxSpans) spans.push(span);
       const parent = span.parentSpanContext;
-      if (!parent || parent.isRemote) this.finish(traceId);
+      const isLocalRoot = !parent || parent.isRemote;
+      // Past the cap, later spans are dropped but the root is always kept (it anchors the tree).
+      if (spans.length < this.maxSpans || isLocalRoot) spans.push(span);
+      if (isLocalRoot) this.finish(traceId);
     } catch (err) {
       agentLog.debug('devview: span not collected:', (err as Error).message);
     }
