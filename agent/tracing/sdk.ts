@@ -22,6 +22,7 @@ import { createSpanExporter, otlpUrl } from './exporters';
 import { ExportHealth, trackExports } from './export-health';
 import { createTracingInstrumentations } from './instrumentations';
 import { CompanionContextManager } from './context-manager';
+import { installFastAttributes } from './fast-attributes';
 import { installShutdownHooks } from './shutdown';
 
 export interface RunningAgent {
@@ -109,6 +110,7 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
     if (config.standard.sdkDisabled) return undefined;
     setAgentLogLevel(config.standard.logLevel);
     installQuietErrorHandler();
+    installFastAttributes();
 
     const pipeline = createProcessorPipeline(config, {
       collectorUrls: [otlpUrl(config, 'traces'), otlpUrl(config, 'metrics'), otlpUrl(config, 'logs')],
