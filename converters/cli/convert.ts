@@ -5,6 +5,7 @@ import { validateDocument } from '../validate';
 import { otlpToScheme } from '../otlp-to-scheme';
 import { schemeToOtlp } from '../scheme-to-otlp';
 import { stringifyDocument } from '../json-writer';
+import { decodeOtlpProtobuf } from '../otlp-protobuf';
 import { readRecords } from './records';
 import { createProgress } from './progress';
 
@@ -18,6 +19,8 @@ export interface ConvertOptions {
   output: Writable;
   errors: Writable;
   maxLineBytes: number;
+  /** The input is one OTLP/protobuf ExportTraceServiceRequest (--from otlp only). */
+  protobuf?: boolean;
   /** Print at most this many issues (the count of the rest is printed). */
   maxReported?: number;
 }
@@ -55,6 +58,34 @@ export async function convertStream(opts: ConvertOptions): Promise<ConvertSummar
     summary.written++;
     await out.write(text + '\n');
   };
+
+  if (opts.protobuf) {
+    // One binary message: read whole (bounded), decode, convert as one record.
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of opts.input) {
+      const chunk: Buffer = typeof c === 'string' ? Buffer.from(c) : c;
+      size += chunk.length;
+      if (size > opts.maxLineBytes) break;
+      chunks.push(chunk);
+    }
+    summary.records = 1;
+    if (size > opts.maxLineBytes) {
+      summary.invalidRecords++;
+      report(1, [{ path: '', message: `protobuf input longer than --max-line-bytes ${opts.maxLineBytes}; not converted` }]);
+      return summary;
+    }
+    let request: unknown;
+    try {
+      request = decodeOtlpProtobuf(Buffer.concat(chunks, size));
+    } catch (err) {
+      summary.invalidRecords++;
+      report(1, [{ path: '', message: `malformed protobuf: ${(err as Error).message}` }]);
+      return summary;
+    }
+    await convertOne(request, '', 1);
+    return summary;
+  }
 
   for await (const rec of readRecords(opts.input, { maxLineBytes: opts.maxLineBytes, onBytes: (b) => { bytes = b; } })) {
     summary.records++;

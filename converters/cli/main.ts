@@ -12,12 +12,13 @@ import { startBridge } from '../bridge/server';
  */
 
 const USAGE = `usage:
-  otel-companion convert --from otlp|scheme --to scheme|otlp [file|-] [-o out] [--max-line-bytes N]
+  otel-companion convert --from otlp|scheme --to scheme|otlp [file|-] [-o out] [--max-line-bytes N] [--protobuf]
   otel-companion validate [file|-] [--max-line-bytes N]
   otel-companion bridge [--port 4319] [--host 127.0.0.1] [--forward http://127.0.0.1:4318/v1/traces]
                         [--max-body-bytes N] [--max-documents N] [--ttl-seconds 600]
 
-Input is JSON or NDJSON (one record per line), from a file or stdin (- or nothing).
+Input is JSON or NDJSON (one record per line), from a file or stdin (- or nothing);
+with --protobuf (and --from otlp), one binary OTLP/protobuf ExportTraceServiceRequest.
 Output is NDJSON: one document (scheme) or one ExportTraceServiceRequest (otlp) per line.
 Exit codes: 0 ok, 1 some records invalid (reported on stderr; the rest converted), 2 usage error.
 `;
@@ -48,7 +49,7 @@ async function run(argv: string[]): Promise<number> {
   if (command === 'convert' || command === 'validate') {
     const { values, positionals } = parseArgs({
       args: rest, allowPositionals: true, strict: true,
-      options: { from: { type: 'string' }, to: { type: 'string' }, output: { type: 'string', short: 'o' }, 'max-line-bytes': { type: 'string' } },
+      options: { from: { type: 'string' }, to: { type: 'string' }, output: { type: 'string', short: 'o' }, 'max-line-bytes': { type: 'string' }, protobuf: { type: 'boolean' } },
     });
     if (positionals.length > 1) throw new UsageError(`one input file at most, got ${positionals.length}`);
     let from: 'otlp' | 'scheme' = 'scheme';
@@ -62,11 +63,12 @@ async function run(argv: string[]): Promise<number> {
       throw new UsageError('validate takes no --from/--to/-o');
     }
     const maxLineBytes = positiveInt('max-line-bytes', values['max-line-bytes'], DEFAULT_MAX_LINE_BYTES);
+    if (values.protobuf && from !== 'otlp') throw new UsageError('--protobuf goes with --from otlp');
     const input = openInput(positionals[0]);
     const output = values.output !== undefined && values.output !== '-' ? fs.createWriteStream(values.output) : process.stdout;
     const summary = await convertStream({
       from, to, input: input.stream as NodeJS.ReadableStream as never, inputName: input.name, inputBytes: input.bytes,
-      output, errors: process.stderr, maxLineBytes,
+      output, errors: process.stderr, maxLineBytes, protobuf: values.protobuf === true,
     });
     if (output !== process.stdout) await new Promise<void>((resolve, reject) => (output as fs.WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
     if (command === 'validate' && summary.invalidRecords === 0) process.stderr.write(`${input.name}: ${summary.records} record(s) valid\n`);

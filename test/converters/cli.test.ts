@@ -8,6 +8,8 @@ import fc from 'fast-check';
 import { convertStream } from '../../converters/cli/convert';
 import { stringifyDocument } from '../../converters/json-writer';
 import { deepDocument } from './arbitraries';
+import { toProtobuf } from './protobuf-encode';
+import { otlpToScheme } from '../../converters/otlp-to-scheme';
 
 const ROOT = join(__dirname, '../..');
 const CLI = join(ROOT, 'dist/converters/cli/main.js');
@@ -59,8 +61,21 @@ describe('otel-companion CLI', () => {
     expect(cli(['validate', EXAMPLE]).code).toBe(0);
   });
 
+  it('reads OTLP/protobuf with --protobuf', () => {
+    const fixture = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/scheme/agent-otlp.json'), 'utf8'));
+    const file = join(tmp, 'agent.binpb');
+    writeFileSync(file, toProtobuf(fixture));
+    const r = cli(['convert', '--from', 'otlp', '--to', 'scheme', '--protobuf', file]);
+    expect(r.code).toBe(0);
+    const expected = otlpToScheme(fixture).documents.map((d) => JSON.parse(JSON.stringify(d)));
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual(expected);
+    const bad = cli(['convert', '--from', 'otlp', '--to', 'scheme', '--protobuf', '-'], Buffer.from([0x0a, 0xff]));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^<stdin>:1: \/: malformed protobuf: truncated/);
+  });
+
   it('exits 2 on usage errors', () => {
-    for (const args of [[], ['convert', '--from', 'x', '--to', 'otlp'], ['convert', '--from', 'otlp'], ['convert', '--from', 'otlp', '--to', 'scheme', '/nope.json'], ['frobnicate'], ['convert', '--bogus'], ['bridge', '--forward', 'ftp://x']]) {
+    for (const args of [[], ['convert', '--from', 'x', '--to', 'otlp'], ['convert', '--from', 'otlp'], ['convert', '--from', 'otlp', '--to', 'scheme', '/nope.json'], ['frobnicate'], ['convert', '--bogus'], ['bridge', '--forward', 'ftp://x'], ['convert', '--from', 'scheme', '--to', 'otlp', '--protobuf']]) {
       const r = cli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr + r.stdout).toContain('usage:');
