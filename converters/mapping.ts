@@ -469,10 +469,13 @@ export function encodeNode(ev: SchemeEvent, ctx: EncodeContext): EncodedNode {
  * A payload key among them (or in wdp.*, code.*, http.request.header.*) may collide with what
  * encodeSmart writes; only then is the decode check worth its cost. Everything else maps 1:1.
  */
+// (Names decodeNode only uses to infer a type, like express.type or event.name, are not here:
+// encodeSmart always writes wdp.type. http.route only feeds the name derivation, which both
+// directions compute from the same payload. url.path/url.query matter only for a request
+// without uri: see the loop in encodeSmart.)
 const SENSITIVE_KEYS = new Set<string>([
   ATTR_DB_SYSTEM_NAME, ATTR_DB_SYSTEM, ATTR_DB_QUERY_TEXT, ATTR_DB_STATEMENT, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_METHOD,
-  ATTR_URL_FULL, ATTR_URL_PATH, ATTR_URL_QUERY, ATTR_HTTP_ROUTE, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_EVENT_NAME, ATTR_EXPRESS_TYPE,
-  ATTR_EVENT_CONTEXT, ATTR_EXECUTION_ID,
+  ATTR_URL_FULL, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_EVENT_CONTEXT,
   PAYLOAD_SPAN_NAME, PAYLOAD_SPAN_KIND, PAYLOAD_STATUS_MESSAGE,
 ]);
 
@@ -615,7 +618,8 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
     if (handled.has(key)) continue;
     const value = payload[key];
     if (!risky && key.length >= 4 && key.indexOf('.') >= 0
-      && (SENSITIVE_KEYS.has(key) || key.startsWith('wdp.') || key.startsWith('code.') || key.startsWith(HTTP_REQUEST_HEADER_PREFIX))) risky = true;
+      && (SENSITIVE_KEYS.has(key) || key.startsWith('wdp.') || key.startsWith('code.') || key.startsWith(HTTP_REQUEST_HEADER_PREFIX)
+        || ((key === ATTR_URL_PATH || key === ATTR_URL_QUERY) && type === 'request' && payload.uri === undefined))) risky = true;
     // OTel attribute names are dotted; the scheme's own payload keys are not. Dotted keys go
     // to their attribute as they are; wdp.attr.<name> back to <name>; the rest live in the
     // wdp.payload. namespace.

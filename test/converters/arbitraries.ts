@@ -8,7 +8,8 @@ const TRICKY_KEYS = [
   'db.system.name', 'db.query.text', 'db.system', 'db.statement', 'span.name', 'span.kind', 'otel.status_description',
   'http.response.status_code', 'http.request.method', 'http.method', 'url.full', 'url.path', 'url.query', 'http.route',
   'code.file.path', 'code.line.number', 'code.filepath', 'code.lineno', 'http.request.header.accept', 'wdp.type',
-  'wdp.payload.x', 'wdp.event', 'wdp.tags', 'message', 'name', 'target', 'query', '__proto__', 'constructor', '', 'a.b', 'é.ü',
+  'wdp.payload.x', 'wdp.event', 'wdp.tags', 'wdp.attr.x', 'wdp.attr.span.name', 'wdp.attr.name', 'message', 'name', 'target', 'query',
+  '__proto__', 'constructor', '', 'a.b', 'é.ü', 'express.type', 'event.name', 'event.context', 'execution_id', 'http.request.header.a',
 ];
 
 const text = fc.oneof(
