@@ -121,6 +121,9 @@ export interface NodeRecord {
   statusMessage: string;
   /** Resource attributes as `key:value` tags. */
   resourceTags: readonly string[];
+  /** Precomputed by readers that already walked the attributes (see AttributeLookup). */
+  attributeFilter?: number;
+  attributeHasWdp?: boolean;
 }
 
 export interface DecodedNode {
@@ -175,10 +178,23 @@ function derivedUri(path: JsonValue | undefined, query: JsonValue | undefined): 
 class AttributeLookup {
   /** A 32-bit filter over (first char + length) of the keys: most absent keys skip the scan. */
   private readonly filter: number;
-  constructor(private readonly list: readonly KeyValue[]) {
+  /** Whether any key is in wdp.* (spans not made by these converters have none). */
+  readonly hasWdp: boolean;
+  constructor(private readonly list: readonly KeyValue[], known?: { filter: number; hasWdp: boolean }) {
+    if (known) {
+      this.filter = known.filter;
+      this.hasWdp = known.hasWdp;
+      return;
+    }
     let filter = 0;
-    for (let i = 0; i < list.length; i++) filter |= 1 << filterBit(list[i].key);
+    let wdp = false;
+    for (let i = 0; i < list.length; i++) {
+      const key = list[i].key;
+      filter |= 1 << filterBit(key);
+      if (!wdp && key.charCodeAt(0) === 119 /* w */ && key.startsWith('wdp.')) wdp = true;
+    }
     this.filter = filter;
+    this.hasWdp = wdp;
   }
   get(key: string): AnyValue | undefined {
     if ((this.filter & (1 << filterBit(key))) === 0) return undefined;
@@ -194,7 +210,7 @@ class AttributeLookup {
   }
 }
 
-function filterBit(key: string): number {
+export function filterBit(key: string): number {
   return (key.charCodeAt(0) + key.length * 7) & 31;
 }
 
@@ -206,7 +222,7 @@ class KeyList {
 }
 
 function isAbsent(attrs: AttributeLookup, field: keyof typeof ABSENT): boolean {
-  return anyBool(attrs.get(ABSENT[field])) === true;
+  return attrs.hasWdp && anyBool(attrs.get(ABSENT[field])) === true;
 }
 
 function inferType(rec: NodeRecord, attrs: AttributeLookup): string {
@@ -234,7 +250,7 @@ function stringArray(v: AnyValue | undefined): string[] | undefined {
 
 /** Span/span event → event (without nested). The reference direction of the mapping. */
 export function decodeNode(rec: NodeRecord): DecodedNode {
-  const attrs = new AttributeLookup(rec.attributes);
+  const attrs = new AttributeLookup(rec.attributes, rec.attributeFilter !== undefined ? { filter: rec.attributeFilter, hasWdp: rec.attributeHasWdp === true } : undefined);
   const isDocument = anyBool(attrs.get(WDP.document)) === true;
   const version = anyInt(attrs.get(WDP.version));
   const out: DecodedNode = {

@@ -1,7 +1,7 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { anyToJson, attributeToAny, setOwn, ValueTooDeepError } from './any-value';
 import { idProblem, traceIdToUuid } from './ids';
-import { decodeNode, ORPHAN_TAG_PREFIX, PAYLOAD_RESPONSE_STATUS, WDP, type DecodedNode, type NodeRecord } from './mapping';
+import { decodeNode, filterBit, ORPHAN_TAG_PREFIX, PAYLOAD_RESPONSE_STATUS, WDP, type DecodedNode, type NodeRecord } from './mapping';
 import type { Issue, Payload, SchemeDocument, SchemeEvent } from './model';
 import type { AnyValue, KeyValue, OtlpSpan } from './otlp-types';
 import { wrongUnitMessage } from './time-units';
@@ -48,24 +48,24 @@ export interface OtlpToSchemeResult {
 
 interface NanoTime { ms: number; sub: number }
 
-function allDigits(s: string): boolean {
-  const n = s.length;
-  if (n === 0 || n > 20) return false;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
 
 /** A unix-nano value (decimal string or number) → ms (floored) and a sort key; or an error text. */
 export function parseNanos(value: unknown): NanoTime | string {
   if (typeof value === 'string') {
-    if (!allDigits(value)) return `must be unix nanoseconds as a decimal string, got ${JSON.stringify(value.slice(0, 40))}`;
-    const ms = value.length > 6 ? Number(value.slice(0, -6)) : 0;
+    // Digits checked and both parts computed in one pass (no slices, no Number parsing): the
+    // millisecond part has at most 14 digits, exact in a double.
+    const n = value.length;
+    if (n === 0 || n > 20) return `must be unix nanoseconds as a decimal string, got ${JSON.stringify(value.slice(0, 40))}`;
+    const split = n - 6;
+    let ms = 0, sub = 0;
+    for (let i = 0; i < n; i++) {
+      const d = value.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return `must be unix nanoseconds as a decimal string, got ${JSON.stringify(value.slice(0, 40))}`;
+      if (i < split) ms = ms * 10 + d; else sub = sub * 10 + d;
+    }
     // The plausible window (see time-units.ts) checked on ms; the message only when outside.
     if (!(ms >= 1e11 && ms < 1e14)) return wrongUnitMessage(Number(value), 'ns') ?? `must be unix nanoseconds, got ${value}`;
-    return { ms, sub: Number(value.slice(-6)) };
+    return { ms, sub };
   }
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) return `must be unix nanoseconds, got ${value}`;
@@ -90,17 +90,31 @@ function resourceTagsOf(attributes: unknown): string[] {
   return Object.freeze(tags) as string[];
 }
 
+/** Lookup filter of the last list attributesAt returned (undefined: not computed). Read at once. */
+let lastFilter: number | undefined;
+let lastHasWdp = false;
+
 /** `base + suffix` is the JSON path, joined only when there is something to report. */
 function attributesAt(value: unknown, base: string, suffix: string, issues: Issue[]): KeyValue[] {
+  lastFilter = undefined;
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) { issues.push({ path: base + suffix, message: `must be an array of {key, value}, got ${describe(value)}` }); return []; }
-  // Well-formed lists (all of them, in practice) are used as they are: no copy.
-  let valid = true;
+  // Well-formed lists (all of them, in practice) are used as they are: no copy. The same pass
+  // computes the lookup filter decodeNode would otherwise compute again.
+  let valid = true, filter = 0, hasWdp = false;
   for (let i = 0; i < value.length && valid; i++) {
     const kv = value[i] as KeyValue;
     valid = !!kv && typeof kv === 'object' && typeof kv.key === 'string' && (kv.value === undefined || (kv.value !== null && typeof kv.value === 'object'));
+    if (valid) {
+      const key = kv.key;
+      filter |= 1 << filterBit(key);
+      if (!hasWdp && key.charCodeAt(0) === 119 && key.startsWith('wdp.')) hasWdp = true;
+    }
   }
+  lastFilter = filter;
+  lastHasWdp = hasWdp;
   if (valid) return value as KeyValue[];
+  lastFilter = undefined;
   const out: KeyValue[] = [];
   for (let i = 0; i < value.length; i++) {
     const kv = value[i] as KeyValue;
@@ -123,11 +137,15 @@ function enumValue(value: unknown, names: Record<string, number>, max: number): 
   return undefined;
 }
 
+let lastValidTraceId: unknown;
+
 /** One OTLP span → a SpanRecord, or undefined (with issues) when it cannot be used. */
 function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: Issue[]): SpanRecord | undefined {
   if (!span || typeof span !== 'object' || Array.isArray(span)) { issues.push({ path, message: `must be a span object, got ${describe(span)}` }); return undefined; }
   const before = issues.length;
-  const traceProblem = idProblem(span.traceId, 32);
+  // Spans of one trace arrive together: an id equal to the last valid one needs no check.
+  const traceProblem = span.traceId === lastValidTraceId ? undefined : idProblem(span.traceId, 32);
+  if (traceProblem === undefined) lastValidTraceId = span.traceId;
   if (traceProblem) issues.push({ path: `${path}/traceId`, message: traceProblem });
   const spanProblem = idProblem(span.spanId, 16);
   if (spanProblem) issues.push({ path: `${path}/spanId`, message: spanProblem });
@@ -152,6 +170,7 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
   const statusCode = enumValue(status.code, STATUS_ENUM_NAMES, 2);
   if (statusCode === undefined) issues.push({ path: `${path}/status/code`, message: `must be 0 (unset), 1 (ok) or 2 (error), got ${describe(status.code)}` });
   const attributes = attributesAt(span.attributes, path, '/attributes', issues);
+  const attributeFilter = lastFilter, attributeHasWdp = lastHasWdp;
   const events: SpanRecord['events'] = [];
   if (span.events !== undefined && span.events !== null) {
     if (!Array.isArray(span.events)) issues.push({ path: `${path}/events`, message: `must be an array, got ${describe(span.events)}` });
@@ -170,7 +189,7 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
   return {
     isSpan: true, traceId: span.traceId.toLowerCase(), spanId: span.spanId.toLowerCase(), parentSpanId, name: span.name, kind: kind!,
     startMs: start.ms, endMs: end.ms, startSub: start.sub, attributes, events, statusCode: statusCode!,
-    statusMessage: typeof status.message === 'string' ? status.message : '', resourceTags, path,
+    statusMessage: typeof status.message === 'string' ? status.message : '', resourceTags, path, attributeFilter, attributeHasWdp,
   };
 }
 
