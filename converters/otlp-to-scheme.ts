@@ -187,6 +187,8 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
   }
   if (issues.length > before || typeof start === 'string' || typeof end === 'string') return undefined;
   return {
+    // Scratch fields declared up front: one object shape for every record.
+    decoded: undefined, children: undefined, reached: false,
     isSpan: true, traceId: span.traceId.toLowerCase(), spanId: span.spanId.toLowerCase(), parentSpanId, name: span.name, kind: kind!,
     startMs: start.ms, endMs: end.ms, startSub: start.sub, attributes, events, statusCode: statusCode!,
     statusMessage: typeof status.message === 'string' ? status.message : '', resourceTags, path, attributeFilter, attributeHasWdp,
@@ -264,6 +266,7 @@ export function readSdkSpans(spans: readonly ReadableSpan[], issues: Issue[]): S
     }
     const parent = s.parentSpanContext?.spanId;
     out.push({
+      decoded: undefined, children: undefined, reached: false,
       isSpan: true, traceId: ctx.traceId, spanId: ctx.spanId, parentSpanId: parent && !/^0+$/.test(parent) ? parent : '',
       name: s.name, kind: s.kind + 1, startMs: hrToMs(start), endMs: hrToMs(end), startSub: hrToSub(start),
       attributes: sdkAttributes(s.attributes as Record<string, unknown>),

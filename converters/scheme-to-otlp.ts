@@ -107,13 +107,13 @@ interface Frame {
 }
 
 function toSpan(enc: EncodedNode, traceId: string, spanId: string, parentSpanId: string | undefined): OtlpSpan {
-  const span: OtlpSpan = {
-    traceId, spanId, name: enc.name, kind: enc.kind,
+  // Every field declared up front (undefined ones are left out by JSON.stringify): one shape.
+  return {
+    traceId, spanId, parentSpanId: parentSpanId || undefined, name: enc.name, kind: enc.kind,
     startTimeUnixNano: msToNanoString(enc.startMs), endTimeUnixNano: msToNanoString(enc.endMs),
-    attributes: enc.attributes, status: enc.statusMessage ? { code: enc.statusCode, message: enc.statusMessage } : { code: enc.statusCode },
+    attributes: enc.attributes, events: undefined,
+    status: enc.statusMessage ? { code: enc.statusCode, message: enc.statusMessage } : { code: enc.statusCode },
   };
-  if (parentSpanId) span.parentSpanId = parentSpanId;
-  return span;
 }
 
 /**
