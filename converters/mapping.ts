@@ -254,7 +254,12 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
   const isDocument = anyBool(attrs.get(WDP.document)) === true;
   const version = anyInt(attrs.get(WDP.version));
   const out: DecodedNode = {
-    event: { type: 'event', payload: {} },
+    // All fields declared in the spec's order (undefined ones are left out of JSON): one shape
+    // per event instead of a hidden-class transition per optional field.
+    event: {
+      type: 'event', payload: {}, tags: undefined, importance: undefined, time: undefined, duration: undefined,
+      success: undefined, calledFrom: undefined, definedIn: undefined, nested: undefined,
+    },
     order: anyInt(attrs.get(WDP.order)),
     nestedEmpty: anyBool(attrs.get(WDP.nestedEmpty)) === true,
     isDocument,
