@@ -266,6 +266,7 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     version,
     docId: anyString(attrs.get(WDP.id)),
     derivesResponse: false,
+    responseStatus: undefined,
     tagsFromResource: false,
   };
   const consumed = new KeyList();

@@ -372,8 +372,10 @@ export function buildDocument(traceId: string, records: SpanRecord[], issues: Is
     if (d.derivesResponse && ev.time !== undefined && ev.duration !== undefined) {
       const payload: Payload = {};
       if (d.responseStatus !== undefined) setOwn(payload, PAYLOAD_RESPONSE_STATUS, anyToJson(d.responseStatus as AnyValue));
-      const response: SchemeEvent = { type: 'response', payload, time: ev.time + ev.duration, duration: ev.duration };
-      if (ev.tags !== undefined) response.tags = ev.tags.slice();
+      const response: SchemeEvent = {
+        type: 'response', payload, tags: ev.tags?.slice(), importance: undefined, time: ev.time + ev.duration, duration: ev.duration,
+        success: undefined, calledFrom: undefined, definedIn: undefined, nested: undefined,
+      };
       nested.push(response);
     }
     if (nested.length > 0 || d.nestedEmpty) ev.nested = nested;

@@ -83,13 +83,16 @@ function sameStrings(a: string[], b: string[] | undefined): boolean {
   return true;
 }
 
+const FOLDABLE_KEYS = new Set(['type', 'payload', 'time', 'duration', 'tags', 'importance', 'success', 'calledFrom', 'definedIn', 'nested']);
+
 /** A request's last nested event, when it is exactly the response decodeNode derives back. */
 function foldableResponse(ev: SchemeEvent): { status: JsonValue | undefined } | undefined {
   const nested = ev.nested;
   if (ev.type !== 'request' || !nested || nested.length === 0 || ev.time === undefined || ev.duration === undefined) return undefined;
   const r = nested[nested.length - 1];
   if (r.type !== 'response' || r.time !== ev.time + ev.duration || r.duration !== ev.duration) return undefined;
-  for (const k of Object.keys(r)) if (k !== 'type' && k !== 'payload' && k !== 'time' && k !== 'duration' && k !== 'tags') return undefined;
+  if (r.importance !== undefined || r.success !== undefined || r.calledFrom !== undefined || r.definedIn !== undefined || r.nested !== undefined) return undefined;
+  for (const k of Object.keys(r)) if (!FOLDABLE_KEYS.has(k) && (r as unknown as Record<string, unknown>)[k] !== undefined) return undefined;
   if (ev.tags === undefined ? r.tags !== undefined : !(r.tags && r.tags.length === ev.tags.length && r.tags.every((t, i) => t === ev.tags![i]))) return undefined;
   const keys = Object.keys(r.payload);
   if (keys.length > 1 || (keys.length === 1 && keys[0] !== PAYLOAD_RESPONSE_STATUS)) return undefined;
