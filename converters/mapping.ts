@@ -196,6 +196,10 @@ class AttributeLookup {
     this.filter = filter;
     this.hasWdp = wdp;
   }
+  /** A wdp.* attribute: nothing to look for on spans without any. */
+  wdp(key: string): AnyValue | undefined {
+    return this.hasWdp ? this.get(key) : undefined;
+  }
   get(key: string): AnyValue | undefined {
     if ((this.filter & (1 << filterBit(key))) === 0) return undefined;
     const list = this.list;
@@ -222,7 +226,7 @@ class KeyList {
 }
 
 function isAbsent(attrs: AttributeLookup, field: keyof typeof ABSENT): boolean {
-  return attrs.hasWdp && anyBool(attrs.get(ABSENT[field])) === true;
+  return anyBool(attrs.wdp(ABSENT[field])) === true;
 }
 
 function inferType(rec: NodeRecord, attrs: AttributeLookup): string {
@@ -251,8 +255,8 @@ function stringArray(v: AnyValue | undefined): string[] | undefined {
 /** Span/span event → event (without nested). The reference direction of the mapping. */
 export function decodeNode(rec: NodeRecord): DecodedNode {
   const attrs = new AttributeLookup(rec.attributes, rec.attributeFilter !== undefined ? { filter: rec.attributeFilter, hasWdp: rec.attributeHasWdp === true } : undefined);
-  const isDocument = anyBool(attrs.get(WDP.document)) === true;
-  const version = anyInt(attrs.get(WDP.version));
+  const isDocument = anyBool(attrs.wdp(WDP.document)) === true;
+  const version = anyInt(attrs.wdp(WDP.version));
   const out: DecodedNode = {
     // All fields declared in the spec's order (undefined ones are left out of JSON): one shape
     // per event instead of a hidden-class transition per optional field.
@@ -260,18 +264,18 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
       type: 'event', payload: {}, tags: undefined, importance: undefined, time: undefined, duration: undefined,
       success: undefined, calledFrom: undefined, definedIn: undefined, nested: undefined,
     },
-    order: anyInt(attrs.get(WDP.order)),
-    nestedEmpty: anyBool(attrs.get(WDP.nestedEmpty)) === true,
+    order: anyInt(attrs.wdp(WDP.order)),
+    nestedEmpty: anyBool(attrs.wdp(WDP.nestedEmpty)) === true,
     isDocument,
     version,
-    docId: anyString(attrs.get(WDP.id)),
+    docId: anyString(attrs.wdp(WDP.id)),
     derivesResponse: false,
     responseStatus: undefined,
     tagsFromResource: false,
   };
   const consumed = new KeyList();
 
-  const verbatim = anyString(attrs.get(WDP.event));
+  const verbatim = anyString(attrs.wdp(WDP.event));
   let type: string;
   if (verbatim !== undefined) {
     let parsed: unknown;
@@ -283,7 +287,7 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     delete out.event.nested; // nesting comes from the spans, never from the copy
     type = out.event.type;
   } else {
-    type = anyString(attrs.get(WDP.type)) ?? inferType(rec, attrs);
+    type = anyString(attrs.wdp(WDP.type)) ?? inferType(rec, attrs);
   }
   if (rec.isSpan && type === 'request' && !isAbsent(attrs, 'response')) {
     out.derivesResponse = true;
@@ -296,14 +300,14 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
   ev.type = type;
   const payload: Payload = ev.payload;
 
-  const tags = stringArray(attrs.get(WDP.tags));
+  const tags = stringArray(attrs.wdp(WDP.tags));
   if (tags) ev.tags = tags;
   else if (!isAbsent(attrs, 'tags') && rec.resourceTags.length > 0) {
     // Shared by every event of the resource (frozen by the readers): no copy per event.
     ev.tags = rec.resourceTags as string[];
     out.tagsFromResource = true;
   }
-  const severity = anyInt(attrs.get(WDP.severityNumber));
+  const severity = anyInt(attrs.wdp(WDP.severityNumber));
   if (severity !== undefined) {
     const importance = severityToImportance(severity);
     if (importance !== undefined) ev.importance = importance;
@@ -314,7 +318,7 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     if (rec.statusCode === OtlpStatusCode.ERROR) ev.success = false;
     else if (rec.statusCode === OtlpStatusCode.OK) ev.success = true;
   } else {
-    const success = anyBool(attrs.get(WDP.success));
+    const success = anyBool(attrs.wdp(WDP.success));
     if (success !== undefined) ev.success = success;
     else if (!isAbsent(attrs, 'success') && type === 'log' && rec.name === 'exception') ev.success = false;
   }
@@ -327,7 +331,7 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     if (line !== undefined && line >= 0) { loc.line = line; taken.push(ATTR_CODE_LINE_NUMBER); }
     const col = anyInt(attrs.get(ATTR_CODE_COLUMN_NUMBER));
     if (col !== undefined && col >= 0) { loc.positionStart = col; taken.push(ATTR_CODE_COLUMN_NUMBER); }
-    const end = anyInt(attrs.get(WDP.calledFromPositionEnd));
+    const end = anyInt(attrs.wdp(WDP.calledFromPositionEnd));
     if (end !== undefined && end >= 0) loc.positionEnd = end;
     ev.calledFrom = loc;
     // Equal to the legacy attributes: keep the stable ones in the payload too (see the db note).
@@ -338,14 +342,14 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     const legacy = legacyLocation(anyString(attrs.get(ATTR_CODE_FILEPATH)), anyInt(attrs.get(ATTR_CODE_LINENO)));
     if (legacy) ev.calledFrom = legacy;
   }
-  const definedFile = anyString(attrs.get(WDP.definedInFile));
+  const definedFile = anyString(attrs.wdp(WDP.definedInFile));
   if (definedFile !== undefined) {
     const loc: Location = { file: definedFile };
-    const line = anyInt(attrs.get(WDP.definedInLine));
+    const line = anyInt(attrs.wdp(WDP.definedInLine));
     if (line !== undefined && line >= 0) loc.line = line;
-    const ps = anyInt(attrs.get(WDP.definedInPositionStart));
+    const ps = anyInt(attrs.wdp(WDP.definedInPositionStart));
     if (ps !== undefined && ps >= 0) loc.positionStart = ps;
-    const pe = anyInt(attrs.get(WDP.definedInPositionEnd));
+    const pe = anyInt(attrs.wdp(WDP.definedInPositionEnd));
     if (pe !== undefined && pe >= 0) loc.positionEnd = pe;
     ev.definedIn = loc;
   }
