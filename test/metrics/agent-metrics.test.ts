@@ -140,11 +140,18 @@ describe('OTEL_METRICS_EXPORTER=prometheus: scrape endpoint with OTel→Promethe
     await hit(app, '/report');
     await hit(app, '/hold');
     await hit(app, '/message/bob');
-    // Scrape twice: the first scrape must not show up as app traffic in the second.
+    // Scrape more than once: earlier scrapes must not show up as app traffic in later ones.
+    // The event-loop delay gauges appear once the runtime monitor has samples (after its first
+    // precision interval), so scrape until they are there, for at most 10 s.
     await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
-    expect(res.status).toBe(200);
-    text = await res.text();
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(res.status).toBe(200);
+      text = await res.text();
+      if (text.includes('nodejs_eventloop_delay_p99_seconds') || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   });
 
   afterAll(async () => {
