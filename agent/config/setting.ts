@@ -164,6 +164,24 @@ export function list(base: Base & { default: readonly string[]; item?: RegExp; i
   }, (z) => z.array(base.item ? z.string().regex(base.item, base.itemText ?? 'invalid item') : z.string()));
 }
 
+/** Ascending, distinct, non-negative numbers (e.g. histogram boundaries): comma-separated in env, an array in the file. */
+export function ascendingNumbers(base: Base & { default: readonly number[]; accepts: string; unit?: string }): Setting<number[]> {
+  const ascending = (a: readonly number[]) => a.every((v, i) => i === 0 || v > a[i - 1]!);
+  return defineSetting({
+    ...base, default: [...base.default],
+    fromEnv: (raw) => {
+      const values = raw.split(',').map((t) => t.trim()).filter(Boolean).map((t) => {
+        const n = Number(t);
+        if (!/^\d+(\.\d+)?(e-?\d+)?$/i.test(t) || !Number.isFinite(n)) throw new SettingError(`"${t}" is not a number${base.unit ? ` of ${base.unit}` : ''}`);
+        return n;
+      });
+      if (values.length === 0) throw new SettingError('at least one value is needed');
+      if (!ascending(values)) throw new SettingError('boundaries must be ascending without duplicates');
+      return values;
+    },
+  }, (z) => z.array(z.number().nonnegative().finite()).min(1).refine(ascending, 'boundaries must be ascending without duplicates'));
+}
+
 /** `key=value,key2=value2` in env (W3C baggage-like, values URL-decoded), an object in the config file. */
 export function keyValues(base: Base & { default: Record<string, string> }): Setting<Record<string, string>> {
   return defineSetting({

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { bool, int, list, SettingError, text, type Setting } from '../config/setting';
+import { ascendingNumbers, bool, int, list, text } from '../config/setting';
 
 // Settings of the metrics concern, registered in ../config/registry.ts as section 'metrics'.
 // Standard OTEL_* names where the spec has one, OTEL_COMPANION_* otherwise.
@@ -9,29 +8,7 @@ export const DEFAULT_HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0
 /** Queries are faster than requests: start at 1 ms; boundaries at the alert thresholds (0.1 s, 0.5 s). */
 export const DEFAULT_DB_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
-/**
- * Histogram bucket boundaries in seconds: `0.1,0.5,1` in env, a list of numbers in the config
- * file. Ascending, no duplicates, at least one.
- */
-function buckets(base: { env: string; file: string; default: readonly number[]; description: string }): Setting<number[]> {
-  const schema = z.array(z.number().nonnegative().finite()).min(1)
-    .refine((a) => a.every((v, i) => i === 0 || v > a[i - 1]!), 'boundaries must be ascending without duplicates');
-  return {
-    env: base.env, file: base.file, schema, default: [...base.default], description: base.description,
-    accepts: 'ascending bucket boundaries in seconds, comma-separated (e.g. 0.05,0.1,0.5,1)',
-    fromEnv: (raw) => {
-      const items = raw.split(',').map((t) => t.trim()).filter(Boolean);
-      const values = items.map((t) => {
-        const n = Number(t);
-        if (!/^\d+(\.\d+)?(e-?\d+)?$/i.test(t) || !Number.isFinite(n)) throw new SettingError(`"${t}" is not a number of seconds`);
-        return n;
-      });
-      const r = schema.safeParse(values);
-      if (!r.success) throw new SettingError(r.error.issues[0]?.message ?? 'invalid');
-      return r.data;
-    },
-  };
-}
+const BUCKETS_ACCEPTED = 'ascending bucket boundaries in seconds, comma-separated (e.g. 0.05,0.1,0.5,1)';
 
 export const metricsSettings = {
   exporters: list({
@@ -56,11 +33,11 @@ export const metricsSettings = {
     env: 'OTEL_EXPORTER_PROMETHEUS_PORT', file: 'metrics.prometheus.port', default: 9464, min: 0, max: 65535,
     description: 'Port of the Prometheus scrape endpoint (path /metrics).',
   }),
-  httpDurationBuckets: buckets({
+  httpDurationBuckets: ascendingNumbers({ accepts: BUCKETS_ACCEPTED, unit: 'seconds',
     env: 'OTEL_COMPANION_HTTP_DURATION_BUCKETS', file: 'metrics.httpDurationBuckets', default: DEFAULT_HTTP_DURATION_BUCKETS,
     description: 'Histogram bucket boundaries (seconds) of http.server.request.duration and http.client.request.duration.',
   }),
-  dbDurationBuckets: buckets({
+  dbDurationBuckets: ascendingNumbers({ accepts: BUCKETS_ACCEPTED, unit: 'seconds',
     env: 'OTEL_COMPANION_DB_DURATION_BUCKETS', file: 'metrics.dbDurationBuckets', default: DEFAULT_DB_DURATION_BUCKETS,
     description: 'Histogram bucket boundaries (seconds) of db.client.operation.duration.',
   }),
