@@ -91,10 +91,13 @@ export function createProcessorPipeline(config: AgentConfig, ctx: PipelineContex
   const routes = new RouteMatcher(p.ignoreRoutes);
   const collector = new CollectorMatcher(ctx.collectorUrls);
 
+  // A first line of defence inside the instrumentation (exact, case-sensitive names); the span
+  // processor then applies the full, case-insensitive rules. One list, built once, for client and
+  // server spans: without the server option the instrumentation copies its own default list on
+  // every incoming request.
+  const queryParams = redactor ? [...defaultRules.queryParams.names, ...p.redactQueryParams, 'Signature', 'sig'] : undefined;
   const httpConfig: Partial<HttpInstrumentationConfig> = {
-    // A first line of defence inside the instrumentation (exact, case-sensitive names); the
-    // span processor then applies the full, case-insensitive rules.
-    ...(redactor ? { redactedQueryParams: [...defaultRules.queryParams.names, ...p.redactQueryParams, 'Signature', 'sig'] } : {}),
+    ...(queryParams ? { redactedQueryParams: queryParams, redactedQueryParamsServer: queryParams } : {}),
     ignoreOutgoingRequestHook: (options) => collector.matchesRequest(options),
   };
   const hook = headerAttributesHook(p.headerAttributes);
