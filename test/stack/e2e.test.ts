@@ -10,41 +10,17 @@
  * Missing binaries: loud skip on a dev machine, failure under CI=true.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { allQueries, type PromQLQuery } from '../../collector-config/queries';
-import { requireBinary } from '../alerting/binaries';
+import { canRunStack, stackBinaries as binaries, eventually } from './stack-binaries';
 import { getPgUrl } from '../helpers/postgres';
 import { runApp, type RunningApp } from '../helpers/run-app';
-import { makeTestRunDir, removeRunDir, stackBinDir, start, type RunningStack } from '../../scripts/stack/native.mjs';
+import { makeTestRunDir, removeRunDir, start, type RunningStack } from '../../scripts/stack/native.mjs';
 import { startAlertWebhook, type AlertWebhook } from '../../scripts/stack/alert-webhook.mjs';
 
-const hint = 'bash scripts/stack/provision.sh';
-const binaries = [
-  requireBinary('otelcol-companion (ocb build)', hint, [join(stackBinDir, 'otelcol-companion')]),
-  requireBinary('jaeger (v2, Go modules)', hint, [join(stackBinDir, 'jaeger')]),
-  requireBinary('prometheus', hint),
-  requireBinary('prometheus-alertmanager', hint),
-];
-const canRun = binaries.every((b) => b.shouldRun);
 
 const SERVICE = 'demo-app-e2e';
 const SECRET = 'sk-live-e2e-secret-4711';
 
-/** Polls `probe` until it returns a value (not undefined) or the time is up; the last error explains a timeout. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000, everyMs = 1000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
 
 async function getJson<T = any>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
@@ -124,7 +100,7 @@ function startTraffic(baseUrl: string): { stop(): Promise<void> } {
   };
 }
 
-describe.runIf(canRun)('the stack, end to end with real binaries', { timeout: 180_000 }, () => {
+describe.runIf(canRunStack)('the stack, end to end with real binaries', { timeout: 180_000 }, () => {
   let stack: RunningStack;
   let app: RunningApp;
   let hook: AlertWebhook;

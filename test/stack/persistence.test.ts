@@ -4,33 +4,13 @@
  * is back. Real binaries, native stack in test mode.
  */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBinary } from '../alerting/binaries';
-import { makeTestRunDir, removeRunDir, stackBinDir, start, type RunningStack } from '../../scripts/stack/native.mjs';
+import { canRunStack, stackBinaries as binaries, eventually } from './stack-binaries';
+import { makeTestRunDir, removeRunDir, start, type RunningStack } from '../../scripts/stack/native.mjs';
 
-const hint = 'bash scripts/stack/provision.sh';
-const binaries = [
-  requireBinary('otelcol-companion (ocb build)', hint, [join(stackBinDir, 'otelcol-companion')]),
-  requireBinary('jaeger (v2, Go modules)', hint, [join(stackBinDir, 'jaeger')]),
-  requireBinary('prometheus', hint),
-  requireBinary('prometheus-alertmanager', hint),
-];
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000) => eventually(what, probe, timeoutMs, 500);
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-}
+
 
 /** The collector's own gauge of items waiting in the Jaeger exporter's queue. */
 async function jaegerQueueSize(metricsUrl: string): Promise<number> {
@@ -39,7 +19,7 @@ async function jaegerQueueSize(metricsUrl: string): Promise<number> {
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
-describe.runIf(binaries.every((b) => b.shouldRun))('collector persistent queue', { timeout: 180_000 }, () => {
+describe.runIf(canRunStack)('collector persistent queue', { timeout: 180_000 }, () => {
   let stack: RunningStack;
   let runDir: string;
 

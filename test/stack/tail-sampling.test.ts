@@ -5,18 +5,12 @@
  * sampling, contrib#30319).
  */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBinary } from '../alerting/binaries';
-import { makeTestRunDir, removeRunDir, stackBinDir, start, type RunningStack } from '../../scripts/stack/native.mjs';
+import { canRunStack, stackBinaries as binaries, eventually } from './stack-binaries';
+import { makeTestRunDir, removeRunDir, start, type RunningStack } from '../../scripts/stack/native.mjs';
 
-const hint = 'bash scripts/stack/provision.sh';
-const binaries = [
-  requireBinary('otelcol-companion (ocb build)', hint, [join(stackBinDir, 'otelcol-companion')]),
-  requireBinary('jaeger (v2, Go modules)', hint, [join(stackBinDir, 'jaeger')]),
-  requireBinary('prometheus', hint),
-  requireBinary('prometheus-alertmanager', hint),
-];
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000) => eventually(what, probe, timeoutMs, 1000);
+
 
 const SERVICE = 'tail-sampling-probe';
 const PLAIN_TRACES = 60;
@@ -39,22 +33,8 @@ function span(trace: ProbeTrace, endNs: bigint) {
   };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-}
 
-describe.runIf(binaries.every((b) => b.shouldRun))('tail sampling (OTELCOL_SAMPLING=tail)', { timeout: 180_000 }, () => {
+describe.runIf(canRunStack)('tail sampling (OTELCOL_SAMPLING=tail)', { timeout: 180_000 }, () => {
   let stack: RunningStack;
   let runDir: string;
   const traces: ProbeTrace[] = [
