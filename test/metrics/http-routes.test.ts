@@ -6,21 +6,17 @@ import {
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { runApp, type RunningApp } from '../helpers/run-app';
 import { getPgUrl } from '../helpers/postgres';
+import { expressVariants } from '../helpers/express-variants';
 import { DEFAULT_HTTP_DURATION_BUCKETS } from '../../agent/metrics/settings';
 import { countWhere, explicitBounds, latestPoints } from './otlp-metrics';
 
 // The lead's fixture app (Express routes, nested routers, wildcard, errors, pg, an outbound call),
 // run under the preload agent exactly as a user would, with Express layer spans OFF (the default).
-const variants = [
-  { name: 'CJS --require, Express 5', script: 'test/fixtures/apps/express-app.cjs', preload: 'require' as const, files: '/files/*splat' },
-  { name: 'ESM --import, Express 5', script: 'test/fixtures/apps/express-app.mjs', preload: 'import' as const, files: '/files/*splat' },
-  { name: 'CJS --require, Express 4', script: 'test/fixtures/express4/app.cjs', preload: 'require' as const, files: '/files/*' },
-];
 
 const D = METRIC_HTTP_SERVER_REQUEST_DURATION;
 const RAW_PATHS = ['/hello/a', '/hello/b', '/api/v1/items/1', '/api/v1/items/2', '/files/a/b.txt', '/no/such/route', '/users/7'];
 
-describe.each(variants)('http.server.request.duration per route: $name', ({ script, preload, files }) => {
+describe.each(expressVariants)('http.server.request.duration per route: $name', ({ script, preload, filesRoute: files }) => {
   let receiver: OtlpReceiver;
   let app: RunningApp;
 
