@@ -26,13 +26,7 @@ mkdir -p "$STACK_BIN" "$STACK_DIR/build"
 # directive (upstream README says so). So download the pinned module source
 # from the proxy and build it as the main module, where the replace applies.
 log "downloading dashboard-linter $DASHBOARD_LINTER_VERSION from the Go module proxy"
-src="$(cd "$STACK_DIR/build" && GOFLAGS=-mod=mod go mod download -json "github.com/grafana/dashboard-linter@$DASHBOARD_LINTER_VERSION" \
-  | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-[[ -n "$src" && -d "$src" ]] || die "go mod download gave no source directory for dashboard-linter@$DASHBOARD_LINTER_VERSION"
-build="$STACK_DIR/build/dashboard-linter-$DASHBOARD_LINTER_VERSION"
-rm -rf "$build"
-cp -R "$src" "$build"
-chmod -R u+w "$build"
+build="$(module_source_copy "github.com/grafana/dashboard-linter@$DASHBOARD_LINTER_VERSION")"
 # v0.2.0's adapter for the Kubernetes-style v2 dashboard schema (lint/v2.go) is
 # the only user of github.com/grafana/grafana/apps/dashboard, at a pseudo-version
 # that the module proxy we build from refuses (403). Our dashboards are classic

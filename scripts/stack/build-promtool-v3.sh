@@ -18,16 +18,9 @@ if [[ "${FORCE:-0}" != 1 ]] && up_to_date "$target" "$key"; then
 fi
 
 start="$(now)"
-mkdir -p "$STACK_BIN" "$STACK_DIR/build"
-# `go install` refuses this module (its go.mod has replace directives), so the
-# pinned source is downloaded from the proxy and built as the main module.
-src="$(cd "$STACK_DIR/build" && GOFLAGS=-mod=mod go mod download -json "github.com/prometheus/prometheus@$PROMETHEUS_MODULE_VERSION" \
-  | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-[[ -n "$src" && -d "$src" ]] || die "go mod download gave no source directory for prometheus@$PROMETHEUS_MODULE_VERSION"
-build="$STACK_DIR/build/prometheus-$PROMETHEUS_MODULE_VERSION"
-rm -rf "$build"
-cp -R "$src" "$build"
-chmod -R u+w "$build"
+mkdir -p "$STACK_BIN"
+# `go install` refuses this module (replace directives): built from its source folder.
+build="$(module_source_copy "github.com/prometheus/prometheus@$PROMETHEUS_MODULE_VERSION")"
 log "building promtool $PROMETHEUS_MODULE_VERSION"
 (cd "$build" && GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=mod go build -o "$target" ./cmd/promtool)
 rm -rf "$build"

@@ -27,3 +27,20 @@ write_stamp() { printf '%s' "$2" >"$1.stamp"; }
 # Seconds since the epoch with decimals, for build timings.
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# Copies the source of MODULE@VERSION from the Go module proxy into a writable
+# build folder and prints its path. For modules whose go.mod has `replace`
+# directives: `go install module@version` refuses them, so they are built from
+# their own folder, as the main module, where the replaces apply.
+module_source_copy() {
+  local module_at_version="$1" src build
+  mkdir -p "$STACK_DIR/build"
+  src="$(cd "$STACK_DIR/build" && GOFLAGS=-mod=mod go mod download -json "$module_at_version" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -n "$src" && -d "$src" ]] || die "go mod download gave no source directory for $module_at_version"
+  build="$STACK_DIR/build/$(basename "${module_at_version%@*}")-${module_at_version##*@}"
+  rm -rf "$build"
+  cp -R "$src" "$build"
+  chmod -R u+w "$build"
+  printf '%s' "$build"
+}
