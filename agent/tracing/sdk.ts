@@ -79,6 +79,8 @@ function installQuietErrorHandler(): void {
     const key = text.slice(0, 60);
     const now = Date.now();
     if ((seen.get(key) ?? 0) > now - 60_000) return;
+    // Bounded: distinct messages (ids, addresses in them) must not grow memory in a long-lived app.
+    if (seen.size >= 256) seen.clear();
     seen.set(key, now);
     agentLog.debug('sdk error:', text);
   });
