@@ -36,7 +36,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse, parseDocument, stringify } from 'yaml';
@@ -244,16 +244,31 @@ function dependsOnList(svc: ComposeService): string[] {
 // ---------------------------------------------------------------------------
 // Planning: pure, no processes. compose.test.ts checks the plan.
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolvePort(port));
+/**
+ * Free loopback ports for one plan. Each probe stays bound until the plan is complete, so the
+ * kernel cannot hand the same port out twice within a plan (a port is free again as soon as its
+ * probe closes). Another process may still take a port between release() and the service's own
+ * bind: start() plans again when a service reports the address in use.
+ */
+export class PortReservations {
+  private readonly held: Server[] = [];
+
+  take(): Promise<number> {
+    return new Promise((resolvePort, reject) => {
+      const srv = createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const address = srv.address();
+        this.held.push(srv);
+        resolvePort(typeof address === 'object' && address ? address.port : 0);
+      });
     });
-  });
+  }
+
+  async release(): Promise<void> {
+    const servers = this.held.splice(0);
+    await Promise.all(servers.map((srv) => new Promise<void>((done) => srv.close(() => done()))));
+  }
 }
 
 /** Ports a service listens on inside its container: published ones plus `expose`. */
@@ -302,6 +317,15 @@ function copyTree(source: string, dest: string, transform: (text: string, file: 
 
 /** Builds the plan and writes the rewritten config copies (no processes started). */
 export async function planNativeStack(options: NativeStackOptions = {}): Promise<NativePlan> {
+  const reservations = options.ports === 'free' ? new PortReservations() : undefined;
+  try {
+    return await planWithPorts(options, reservations);
+  } finally {
+    await reservations?.release();
+  }
+}
+
+async function planWithPorts(options: NativeStackOptions, reservations: PortReservations | undefined): Promise<NativePlan> {
   const env = options.env ?? process.env;
   const compose = readCompose();
   const runDir = resolve(options.runDir ?? join(repoRoot, '.stack/run'));
@@ -318,7 +342,7 @@ export async function planNativeStack(options: NativeStackOptions = {}): Promise
     const map = new Map<number, number>();
     for (const { port, hostPort } of containerPorts(name, compose.services[name])) {
       let native: number;
-      if (options.ports === 'free') native = await freePort();
+      if (reservations) native = await reservations.take();
       else native = hostPort ?? port + UNPUBLISHED_PORT_OFFSET;
       if (used.has(native)) throw new Error(`native port ${native} planned twice (services.${name}, container port ${port})`);
       used.add(native);

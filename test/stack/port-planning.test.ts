@@ -1,0 +1,37 @@
+/**
+ * Free-port planning of the native stack must never hand out one port twice. A probe that is
+ * closed as soon as its port is read makes the port free again, and the next probe of the same
+ * plan could get it back (CI failed once with "native port … planned twice"): the probes of a
+ * plan stay bound until the plan is complete.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { planNativeStack, PortReservations } from '../../scripts/stack/native.mjs';
+
+describe('native stack port planning', () => {
+  const runDir = mkdtempSync(join(tmpdir(), 'otel-companion-ports-'));
+  afterAll(() => rmSync(runDir, { recursive: true, force: true }));
+
+  it('reserves distinct ports until released', async () => {
+    const reservations = new PortReservations();
+    const ports: number[] = [];
+    for (let i = 0; i < 50; i++) ports.push(await reservations.take());
+    await reservations.release();
+    expect(new Set(ports).size).toBe(ports.length);
+    for (const port of ports) expect(port).toBeGreaterThan(0);
+  });
+
+  it('plans the stack 200 times in a row without a collision', async () => {
+    let plannedPorts = 0;
+    for (let i = 0; i < 200; i++) {
+      // planNativeStack throws "native port N planned twice" on a collision.
+      const plan = await planNativeStack({ runDir, ports: 'free', jaegerStorage: 'memory', env: { OTELCOL_SAMPLING: 'off' } });
+      const ports = plan.services.flatMap((s) => Object.values(s.ports));
+      expect(new Set(ports).size).toBe(ports.length);
+      plannedPorts += ports.length;
+    }
+    expect(plannedPorts).toBeGreaterThanOrEqual(200 * 10);
+  }, 120_000);
+});
