@@ -1,8 +1,8 @@
 // Public API of otel-companion. Everything here works (as a no-op where it must) when the agent
 // is not preloaded or is disabled, so app code never needs to check.
 export { withSpan, getTracer, currentTraceId, currentSpanId } from './tracing/api';
-export { startAgent, getRunningAgent, type RunningAgent } from './tracing/sdk';
-export { loadConfig, type AgentConfig } from './config';
+export { startAgent, getRunningAgent, type RunningAgent } from './bootstrap/start-agent';
+export { loadConfig, type AgentConfig } from './bootstrap/load-config';
 export { createLogger, type Logger, type CreateLoggerOptions, type FileTransportOptions } from './logs/logger';
 export { requestLogger, type RequestLoggerOptions } from './logs/request-logger';
 export { recordEvent, startExecution, type BusinessEvent, type EventMeta, type Execution, type RecordEventOptions } from './events';

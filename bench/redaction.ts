@@ -17,8 +17,9 @@ const root = join(__dirname, '..');
 const { SpanKind, SpanStatusCode } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
 const { TracerProvider, AlwaysOnSampler } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
 const { LoggerProvider } = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
-const { loadConfig } = require(join(root, 'dist/agent/config/index.js')) as typeof import('../agent/config');
-const { createProcessorPipeline, Redactor, compileRules } = require(join(root, 'dist/agent/processors/index.js')) as typeof import('../agent/processors');
+const { loadConfig } = require(join(root, 'dist/agent/bootstrap/load-config.js')) as typeof import('../agent/bootstrap/load-config');
+const { processorPipelineFor } = require(join(root, 'dist/agent/bootstrap/start-agent.js')) as typeof import('../agent/bootstrap/start-agent');
+const { Redactor, compileRules } = require(join(root, 'dist/agent/processors/index.js')) as typeof import('../agent/processors');
 const { redactSpan } = require(join(root, 'dist/agent/processors/signal-processors.js')) as typeof import('../agent/processors/signal-processors');
 
 type Pipeline = import('../agent/processors').ProcessorPipeline;
@@ -36,7 +37,7 @@ function pipelineWith(redaction: boolean): Pipeline {
   const saved = process.stderr.write.bind(process.stderr);
   process.stderr.write = (() => true) as typeof process.stderr.write; // silence the "redaction is OFF" line
   try {
-    return createProcessorPipeline(config, { collectorUrls: ['http://localhost:4318/v1/traces'], env });
+    return processorPipelineFor(config, env);
   } finally {
     process.stderr.write = saved;
   }

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
-const { replaceSettingsBlock } = require('../dist/agent/config/docs.js');
+const { replaceSettingsBlock } = require('../dist/agent/bootstrap/settings-table.js');
 const file = new URL('../README.md', import.meta.url);
 const before = fs.readFileSync(file, 'utf8');
 const after = replaceSettingsBlock(before);

@@ -1,38 +1,45 @@
-import { settingsRegistry } from './registry';
 import { type ConfigProblem, formatProblem, readConfigFile, resolveSettings } from './resolve';
 import type { Setting, SettingsOf } from './setting';
 
-type Registry = typeof settingsRegistry;
-export type AgentConfig = { [S in keyof Registry]: SettingsOf<Registry[S]> };
+/** Settings by section, e.g. `{ metrics: metricsSettings, logs: logsSettings }`. */
+export type SettingsSections = Record<string, Record<string, Setting<unknown>>>;
+export type ConfigOf<R extends SettingsSections> = { [S in keyof R]: SettingsOf<R[S]> };
 
-export interface LoadedConfig {
-  readonly config: AgentConfig;
+export interface LoadedSettings<R extends SettingsSections> {
+  readonly config: ConfigOf<R>;
   readonly problems: readonly ConfigProblem[];
 }
 
-const KNOWN_ENV = new Set<string>();
-for (const section of Object.values(settingsRegistry)) {
-  for (const s of Object.values(section) as Setting<unknown>[]) if (s.env) KNOWN_ENV.add(s.env);
-}
-/** Own variables read elsewhere (not agent settings), so not reported as unknown. */
-const OTHER_OWN_ENV = new Set<string>([]);
+/** The variable that names the optional config file; read before any section. */
+export const CONFIG_FILE_ENV = 'OTEL_COMPANION_CONFIG_FILE';
 
-/** Loads and validates every setting. Never throws. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+/**
+ * Resolves every section from env, then the config file, then the defaults. Never throws: each
+ * invalid value is a problem and falls back. With `reportUnknown`, every `OTEL_COMPANION_*`
+ * variable that no setting of `sections` declares is a problem too (typos are the common cause).
+ */
+export function loadSettings<R extends SettingsSections>(
+  sections: R,
+  env: NodeJS.ProcessEnv,
+  options: { reportUnknown?: boolean } = {},
+): LoadedSettings<R> {
   const problems: ConfigProblem[] = [];
-  const fileName = env.OTEL_COMPANION_CONFIG_FILE?.trim() || undefined;
+  const fileName = env[CONFIG_FILE_ENV]?.trim() || undefined;
   const file = readConfigFile(fileName, problems);
   const source = { env, file, fileName };
   const config = {} as Record<string, unknown>;
-  for (const [name, section] of Object.entries(settingsRegistry)) {
-    config[name] = resolveSettings(section as Record<string, Setting<unknown>>, source, problems);
-  }
-  for (const key of Object.keys(env)) {
-    if (key.startsWith('OTEL_COMPANION_') && !KNOWN_ENV.has(key) && !OTHER_OWN_ENV.has(key)) {
-      problems.push({ where: key, given: env[key] ?? '', reason: 'unknown variable', accepts: 'one of the settings in the README', usingDefault: 'nothing (ignored)' });
+  for (const [name, section] of Object.entries(sections)) config[name] = resolveSettings(section, source, problems);
+  if (options.reportUnknown) {
+    const known = new Set<string>([CONFIG_FILE_ENV]);
+    for (const section of Object.values(sections)) for (const s of Object.values(section)) if (s.env) known.add(s.env);
+    for (const key of Object.keys(env)) {
+      if (key.startsWith('OTEL_COMPANION_') && !known.has(key)) {
+        problems.push({ where: key, given: env[key] ?? '', reason: 'unknown variable', accepts: 'one of the settings in the README', usingDefault: 'nothing (ignored)' });
+      }
     }
   }
-  return { config: config as AgentConfig, problems };
+  return { config: config as ConfigOf<R>, problems };
 }
 
 export { formatProblem, type ConfigProblem };
+export type { Setting, SettingsOf } from './setting';

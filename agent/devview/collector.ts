@@ -3,7 +3,7 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { spansToScheme, type LogInput } from '../../converters/otlp-to-scheme';
 import type { SchemeDocument } from '../../converters/model';
-import { agentLog } from '../tracing/diagnostics';
+import { agentLog } from '../runtime/agent-log';
 
 /**
  * Collects ended spans per trace and hands over one scheme document per finished trace: when the

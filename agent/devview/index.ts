@@ -1,9 +1,10 @@
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import type { AgentConfig } from '../config';
+import type { SettingsOf } from '../config';
+import type { devviewSettings } from './settings';
 import type { ProfileStore } from '../../converters/profile-store';
 import type { SchemeDocument } from '../../converters/model';
-import { agentLog } from '../tracing/diagnostics';
+import { agentLog } from '../runtime/agent-log';
 
 /**
  * The dev view: each finished trace as an event tree in the terminal (OTEL_COMPANION_DEV=1), and
@@ -17,14 +18,16 @@ export interface DevViewSetup {
   readonly profiles?: ProfileStore<string>;
 }
 
+export type DevViewConfig = SettingsOf<typeof devviewSettings>;
+
 const ON = new Set(['1', 'true', 'yes', 'on']);
 
-export function profileEnabled(config: AgentConfig): boolean {
-  const raw = config.devview.profile;
-  return raw === undefined ? config.devview.dev : ON.has(raw.trim().toLowerCase());
+export function profileEnabled(config: DevViewConfig): boolean {
+  const raw = config.profile;
+  return raw === undefined ? config.dev : ON.has(raw.trim().toLowerCase());
 }
 
-export function createDevView(config: AgentConfig, env: NodeJS.ProcessEnv = process.env): DevViewSetup {
+export function createDevView(config: DevViewConfig, env: NodeJS.ProcessEnv = process.env): DevViewSetup {
   try {
     return setUp(config, env);
   } catch (err) {
@@ -33,10 +36,9 @@ export function createDevView(config: AgentConfig, env: NodeJS.ProcessEnv = proc
   }
 }
 
-function setUp(config: AgentConfig, env: NodeJS.ProcessEnv): DevViewSetup {
-  const d = config.devview;
+function setUp(d: DevViewConfig, env: NodeJS.ProcessEnv): DevViewSetup {
   const showTree = d.dev;
-  const serve = profileEnabled(config);
+  const serve = profileEnabled(d);
   if (!showTree && !serve) return { spanProcessors: [], logRecordProcessors: [] };
   // Loaded only when on: the converters (and their dependencies) cost start-up time otherwise.
   /* eslint-disable @typescript-eslint/no-require-imports */

@@ -3,7 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import { ProfileStore } from '../../converters/profile-store';
 import { isUuid, traceIdToUuid, uuidToTraceId } from '../../converters/ids';
-import { agentLog } from '../tracing/diagnostics';
+import { agentLog } from '../runtime/agent-log';
 
 /**
  * The Web Debug Protocol "headers + API" transport, server side:

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { context as otelContext, metrics, trace, SpanKind, type Counter, type MeterProvider, type Span } from '@opentelemetry/api';
 import { logs, SeverityNumber, type AnyValueMap } from '@opentelemetry/api-logs';
-import { getRunningAgent } from '../tracing/sdk';
-import { AGENT_VERSION } from '../tracing/resource';
-import { agentLog } from '../tracing/diagnostics';
+import { getAgentRuntime } from '../runtime/running-agent';
+import { AGENT_VERSION } from '../runtime/version';
+import { agentLog } from '../runtime/agent-log';
 import { ALWAYS_MASKED_KEYS_OFF, flattenForAttributes, maskMeta, mergeMeta, type EventMeta } from './meta';
 
 export { type EventMeta } from './meta';
@@ -61,10 +61,10 @@ function eventsCounter(): Counter {
  * objects are copied, never changed.
  */
 function redactMeta(meta: Record<string, unknown>): Record<string, unknown> {
-  const pipeline = getRunningAgent()?.pipeline;
+  const agent = getAgentRuntime();
   let value: unknown;
   try {
-    value = pipeline ? pipeline.redact(maskMeta(meta, ALWAYS_MASKED_KEYS_OFF)) : maskMeta(meta);
+    value = agent ? agent.redact(maskMeta(meta, ALWAYS_MASKED_KEYS_OFF)) : maskMeta(meta);
   } catch {
     value = maskMeta(meta);
   }

@@ -1,6 +1,6 @@
 import * as v8 from 'node:v8';
 import { ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { agentResourceString } from '../logs/resource-attribute';
+import { agentResourceString } from '../runtime/running-agent';
 import { readiness } from './readiness';
 
 export { markReady, markNotReady, markShuttingDown } from './readiness';

@@ -1,4 +1,4 @@
-import { onAgentShutdown } from '../tracing/sdk';
+import { onAgentShutdown } from '../runtime/running-agent';
 
 interface ReadinessState {
   ready: boolean;

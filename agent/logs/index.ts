@@ -2,10 +2,9 @@ import {
   BatchLogRecordProcessor, ConsoleLogRecordExporter, SimpleLogRecordProcessor, type LogRecordProcessor,
 } from '@opentelemetry/sdk-logs';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import type { AgentConfig } from '../config';
-import { createLogExporter } from '../tracing/exporters';
-import { activeInstrumentationNames } from '../tracing/instrumentations';
-import { agentLog } from '../tracing/diagnostics';
+import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
+import { agentLog } from '../runtime/agent-log';
+import { setActiveLogsConfig, type LogsConfig } from './logs-config';
 
 /**
  * The logs concern's part of the SDK: where log records go, and the winston instrumentation that
@@ -19,20 +18,27 @@ export interface LogsSetup {
   readonly instrumentations: Instrumentation[];
 }
 
-function exportingProcessors(config: AgentConfig): LogRecordProcessor[] {
-  switch (config.logs.exporter) {
+export interface LogsDeps {
+  /** Instrumentations to load (agent/runtime/instrumentation-selection). */
+  readonly activeInstrumentations: ReadonlySet<string>;
+  /** The OTLP log record exporter (with its export-health tracking). */
+  createLogExporter(): LogRecordExporter;
+}
+
+function exportingProcessors(config: LogsConfig, deps: LogsDeps): LogRecordProcessor[] {
+  switch (config.exporter) {
     case 'none':
       return [];
     case 'console':
       return [new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() })];
     default:
-      return [new BatchLogRecordProcessor({ exporter: createLogExporter(config) })];
+      return [new BatchLogRecordProcessor({ exporter: deps.createLogExporter() })];
   }
 }
 
-function winstonInstrumentation(config: AgentConfig): Instrumentation | undefined {
-  if (!activeInstrumentationNames(config).includes('winston')) return undefined;
-  const { correlateAppLoggers, exportAppLoggers, exporter } = config.logs;
+function winstonInstrumentation(config: LogsConfig, active: ReadonlySet<string>): Instrumentation | undefined {
+  if (!active.has('winston')) return undefined;
+  const { correlateAppLoggers, exportAppLoggers, exporter } = config;
   if (!correlateAppLoggers && (!exportAppLoggers || exporter === 'none')) return undefined;
   try {
     const { WinstonInstrumentation } = require('@opentelemetry/instrumentation-winston') as typeof import('@opentelemetry/instrumentation-winston');
@@ -48,9 +54,12 @@ function winstonInstrumentation(config: AgentConfig): Instrumentation | undefine
   }
 }
 
-export function createLogsSetup(config: AgentConfig): LogsSetup {
-  const instrumentation = winstonInstrumentation(config);
-  return { processors: exportingProcessors(config), instrumentations: instrumentation ? [instrumentation] : [] };
+/** The logs concern of a starting agent; createLogger() reads these settings from now on. */
+export function createLogsSetup(config: LogsConfig, deps: LogsDeps): LogsSetup {
+  setActiveLogsConfig(config);
+  const instrumentation = winstonInstrumentation(config, deps.activeInstrumentations);
+  return { processors: exportingProcessors(config, deps), instrumentations: instrumentation ? [instrumentation] : [] };
 }
 
 export { LOG_LEVELS, type LogLevel } from './settings';
+export type { LogsConfig } from './logs-config';

@@ -2,16 +2,15 @@ import * as path from 'node:path';
 import type * as Winston from 'winston';
 import type TransportStream from 'winston-transport';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import { formatProblem, loadConfig, type AgentConfig } from '../config';
-import { getRunningAgent } from '../tracing/sdk';
-import { agentLog } from '../tracing/diagnostics';
+import { agentLog } from '../runtime/agent-log';
+import { agentResourceString, getAgentRuntime } from '../runtime/running-agent';
+import { isInstrumentationTransport } from '../upstream/winston-transport';
 import { correlate, formatLine, MESSAGE } from './json-line';
-import { agentResourceString } from './resource-attribute';
+import { currentLogsConfig, type LogsConfig } from './logs-config';
 import { SizeRotatingFile, type RotationOptions } from './rotating-file';
-import { logsSettings, type LogLevel } from './settings';
+import type { LogLevel } from './settings';
 
 export type Logger = Winston.Logger;
-type LogsConfig = AgentConfig['logs'];
 
 export interface FileTransportOptions {
   /** The live file. */
@@ -46,24 +45,6 @@ export interface CreateLoggerOptions {
 }
 
 const OURS = Symbol.for('otel-companion.transport');
-const reported = new Set<string>();
-const LOGS_ENV = new Set(Object.values(logsSettings).map((s) => (s as { env?: string }).env).filter(Boolean));
-
-/** The logs settings: the running agent's, else read now (and bad values told once). */
-export function currentLogsConfig(): LogsConfig {
-  const agent = getRunningAgent();
-  if (agent) return agent.config.logs;
-  const { config, problems } = loadConfig(process.env);
-  for (const p of problems) {
-    if (!LOGS_ENV.has(p.where) && !p.where.includes(':logs.')) continue;
-    const line = formatProblem(p);
-    if (reported.has(line)) continue;
-    reported.add(line);
-    agentLog.always(line);
-  }
-  return config.logs;
-}
-
 function serviceName(): string {
   const fromResource = agentResourceString(ATTR_SERVICE_NAME);
   if (fromResource) return fromResource;
@@ -160,7 +141,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const winston = require('winston') as WinstonModule;
   const cfg = currentLogsConfig();
   const service = options.service ?? serviceName();
-  const redact = (v: unknown) => getRunningAgent()?.pipeline.redact(v) ?? v;
+  const redact = (v: unknown) => getAgentRuntime()?.redact(v) ?? v;
 
   const lineFormat = winston.format((info) => {
     const record = info as Record<string | symbol, unknown>;
@@ -211,7 +192,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   // instrumentation-winston adds its own OTLP transport to every logger it sees configured; with
   // ours that would send each record twice.
   for (const t of [...logger.transports]) {
-    if (t !== ours && t.constructor?.name === 'OpenTelemetryTransportV3') logger.remove(t);
+    if (t !== ours && isInstrumentationTransport(t)) logger.remove(t);
   }
   return logger;
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
-import { agentLog } from '../tracing/diagnostics';
+import { agentLog } from '../runtime/agent-log';
 
 export interface RotationOptions {
   /** The live file; rotated files sit beside it. */

@@ -1,8 +1,8 @@
 import {
   createNoopMeter, metrics, ValueType, type Attributes, type Counter, type Gauge, type Histogram, type Meter,
 } from '@opentelemetry/api';
-import { agentLog } from '../tracing/diagnostics';
-import { AGENT_VERSION } from '../tracing/resource';
+import { agentLog } from '../runtime/agent-log';
+import { AGENT_VERSION } from '../runtime/version';
 
 /** Instrumentation scope of the app's own (business) metrics. */
 export const APP_METER_NAME = 'otel-companion/app';

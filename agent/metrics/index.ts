@@ -1,10 +1,9 @@
 import { ConsoleMetricExporter, PeriodicExportingMetricReader, type MetricReader, type PushMetricExporter, type ResourceMetrics, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import type { AgentConfig } from '../config';
-import { createMetricExporter, otlpUrl } from '../tracing/exporters';
-import { ExportHealth, trackExports } from '../tracing/export-health';
-import { activeInstrumentationNames } from '../tracing/instrumentations';
-import { agentLog } from '../tracing/diagnostics';
+import type { SettingsOf } from '../config';
+import { ExportHealth, trackExports } from '../runtime/export-health';
+import { agentLog } from '../runtime/agent-log';
+import type { metricsSettings } from './settings';
 import { createViews } from './views';
 import { poolRegistry, type PgPoolLike } from './pg-pools';
 import { PgMetricsInstrumentation } from './pg-metrics';
@@ -17,10 +16,20 @@ export {
   type MetricsTracker, type ConsoleMetricsTrackerOptions, type OtelMetricsTrackerOptions,
 } from './trackers';
 
+export type MetricsConfig = SettingsOf<typeof metricsSettings>;
+
+export interface MetricsDeps {
+  /** Instrumentations to load (agent/runtime/instrumentation-selection). */
+  readonly activeInstrumentations: ReadonlySet<string>;
+  /** The OTLP metric exporter, and where it sends (for the export-health lines). */
+  createMetricExporter(): PushMetricExporter;
+  readonly metricsUrl: string;
+}
+
 /**
  * HTTP, PostgreSQL and runtime metrics, business metrics and their export (OTLP push or a
- * Prometheus scrape endpoint). sdk.ts builds the MeterProvider from this; the instrumentations
- * get that provider through registerInstrumentations.
+ * Prometheus scrape endpoint). agent/bootstrap builds the MeterProvider from this; the
+ * instrumentations get that provider through registerInstrumentations.
  */
 export interface MetricsSetup {
   readonly readers: MetricReader[];
@@ -28,12 +37,11 @@ export interface MetricsSetup {
   readonly instrumentations: Instrumentation[];
 }
 
-export function createMetricsSetup(config: AgentConfig): MetricsSetup {
-  const m = config.metrics;
-  const readers = createReaders(config);
+export function createMetricsSetup(m: MetricsConfig, deps: MetricsDeps): MetricsSetup {
+  const readers = createReaders(m, deps);
   if (readers.length === 0) return { readers, views: [], instrumentations: [] };
 
-  const active = new Set(activeInstrumentationNames(config));
+  const active = deps.activeInstrumentations;
   const pgMetrics = m.pgMetrics && active.has('pg');
   const instrumentations: Instrumentation[] = [];
   if (m.runtimeMetrics && active.has('runtime-node')) instrumentations.push(...runtimeInstrumentations(m.eventLoopPrecisionMs));
@@ -66,8 +74,7 @@ function runtimeInstrumentations(precisionMs: number): Instrumentation[] {
 }
 
 /** One reader per entry of OTEL_METRICS_EXPORTER. */
-export function createReaders(config: AgentConfig): MetricReader[] {
-  const m = config.metrics;
+export function createReaders(m: MetricsConfig, deps: Pick<MetricsDeps, 'createMetricExporter' | 'metricsUrl'>): MetricReader[] {
   const names = [...new Set(m.exporters)];
   if (names.includes('none')) {
     if (names.length > 1) agentLog.warn(`OTEL_METRICS_EXPORTER=${names.join(',')} contains "none": no metrics are exported`);
@@ -82,8 +89,8 @@ export function createReaders(config: AgentConfig): MetricReader[] {
   for (const name of names) {
     try {
       if (name === 'otlp') {
-        const health = new ExportHealth('metric points', otlpUrl(config, 'metrics'));
-        readers.push(periodic(trackExports(createMetricExporter(config), health, countDataPoints)));
+        const health = new ExportHealth('metric points', deps.metricsUrl);
+        readers.push(periodic(trackExports(deps.createMetricExporter(), health, countDataPoints)));
       } else if (name === 'console') {
         readers.push(periodic(new ConsoleMetricExporter()));
       } else if (name === 'prometheus') {

@@ -5,8 +5,9 @@ import {
   ATTR_DB_NAMESPACE, ATTR_DB_OPERATION_NAME, ATTR_DB_SYSTEM_NAME, ATTR_ERROR_TYPE, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT,
   DB_SYSTEM_NAME_VALUE_POSTGRESQL, METRIC_DB_CLIENT_OPERATION_DURATION,
 } from '@opentelemetry/semantic-conventions';
-import { AGENT_VERSION } from '../tracing/resource';
-import { agentLog } from '../tracing/diagnostics';
+import { AGENT_VERSION } from '../runtime/version';
+import { agentLog } from '../runtime/agent-log';
+import { sqlOperationName } from '../runtime/sql-operation';
 import { poolRegistry, type PgPoolLike, type PgPoolOptions, type PoolRegistry } from './pg-pools';
 import {
   ATTR_DB_CLIENT_CONNECTION_POOL_NAME, ATTR_DB_CLIENT_CONNECTION_STATE, DB_CLIENT_CONNECTION_STATE_VALUE_IDLE,
@@ -249,27 +250,6 @@ function hookCompletion(args: unknown[], done: (err?: unknown) => void): boolean
     }
   }
   return false;
-}
-
-/** SQL verbs kept as db.operation.name; anything else is left out rather than becoming a new series. */
-const SQL_OPERATIONS = new Set([
-  'SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'WITH', 'VALUES', 'TABLE', 'COPY', 'CALL', 'DO', 'EXPLAIN',
-  'BEGIN', 'START', 'COMMIT', 'END', 'ROLLBACK', 'ABORT', 'SAVEPOINT', 'RELEASE', 'PREPARE', 'EXECUTE', 'DEALLOCATE',
-  'CREATE', 'ALTER', 'DROP', 'TRUNCATE', 'COMMENT', 'GRANT', 'REVOKE', 'REINDEX', 'CLUSTER', 'VACUUM', 'ANALYZE',
-  'REFRESH', 'LOCK', 'SET', 'RESET', 'SHOW', 'DISCARD', 'LISTEN', 'UNLISTEN', 'NOTIFY', 'DECLARE', 'FETCH', 'MOVE',
-  'CLOSE', 'CHECKPOINT', 'LOAD', 'IMPORT', 'SECURITY',
-]);
-
-// Leading blanks, comments and parentheses, then the first word.
-const FIRST_WORD = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/|\()*([A-Za-z]+)/;
-
-/** `SELECT`, `INSERT`, ... from the query text; undefined when it is not a known SQL verb. */
-export function sqlOperationName(text: unknown): string | undefined {
-  if (typeof text !== 'string') return undefined;
-  const m = FIRST_WORD.exec(text.length > 4096 ? text.slice(0, 4096) : text);
-  if (!m) return undefined;
-  const word = m[1]!.toUpperCase();
-  return SQL_OPERATIONS.has(word) ? word : undefined;
 }
 
 /** SQLSTATE for server errors (e.g. 42P01), else the error class name. */

@@ -1,4 +1,4 @@
-import { agentLog } from '../tracing/diagnostics';
+import { agentLog } from '../runtime/agent-log';
 
 /**
  * The live `pg.Pool`s of the process, each with its own name, so that pool gauges are reported

@@ -1,7 +1,7 @@
 import * as v8 from 'node:v8';
 import { ValueType, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
 import { InstrumentationBase, type InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { AGENT_VERSION } from '../tracing/resource';
+import { AGENT_VERSION } from '../runtime/version';
 import {
   ATTR_CPU_MODE, CPU_MODE_VALUE_SYSTEM, CPU_MODE_VALUE_USER, METRIC_PROCESS_CPU_TIME, METRIC_PROCESS_MEMORY_USAGE,
   METRIC_V8JS_MEMORY_HEAP_LIMIT,

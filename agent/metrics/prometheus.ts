@@ -1,6 +1,6 @@
-import { EventEmitter } from 'node:events';
 import { DataPointType, type CollectionResult, type MetricCollectOptions, type MetricData, type MetricReader } from '@opentelemetry/sdk-metrics';
-import { agentLog } from '../tracing/diagnostics';
+import { agentLog } from '../runtime/agent-log';
+import { untraceScrapeServer } from '../upstream/prometheus-exporter';
 
 /**
  * OTel unit → Prometheus name suffix, as the OpenTelemetry→Prometheus compatibility spec and the
@@ -78,11 +78,7 @@ export function createPrometheusReader(options: PrometheusEndpointOptions, onLis
           onListening?.(error ?? undefined);
         },
       );
-      // Scrapes are not app traffic: the instrumented http.Server.prototype.emit would give every
-      // scrape a server span and an http.server.request.duration point without a route. The
-      // server's own `emit` skips that wrapper.
-      const server = (this as unknown as { _server?: { emit: unknown } })._server;
-      if (server) server.emit = EventEmitter.prototype.emit;
+      untraceScrapeServer(this);
     }
 
     override async collect(options?: MetricCollectOptions): Promise<CollectionResult> {

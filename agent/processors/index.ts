@@ -4,8 +4,9 @@ import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { PgInstrumentationConfig } from '@opentelemetry/instrumentation-pg';
 import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME } from '@opentelemetry/semantic-conventions';
-import type { AgentConfig } from '../config';
-import { agentLog } from '../tracing/diagnostics';
+import type { SettingsOf } from '../config';
+import { agentLog } from '../runtime/agent-log';
+import type { processorsSettings } from './settings';
 import { compileRules, type CompiledRules, type RuleProblem } from './rules/compile';
 import { defaultRules } from './rules/source';
 import { Redactor } from './redactor';
@@ -37,9 +38,17 @@ export interface ProcessorPipeline {
   readonly rules: CompiledRules | undefined;
 }
 
+export type ProcessorsConfig = SettingsOf<typeof processorsSettings>;
+
 export interface PipelineContext {
   /** Export URLs of this agent: calls to them are never traced. */
   readonly collectorUrls: readonly string[];
+  /** OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: redaction never makes a value longer than this. */
+  readonly attributeValueLengthLimit: number;
+  /** The process resource detector runs: its command line is redacted too. */
+  readonly processDetector: boolean;
+  /** OTEL_RESOURCE_ATTRIBUTES: an environment set there is not overridden. */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
   /** Environment (for NODE_ENV); defaults to process.env. */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -68,8 +77,7 @@ export function redactCommandLine(redactor: Redactor, args: readonly string[]): 
   return out;
 }
 
-export function createProcessorPipeline(config: AgentConfig, ctx: PipelineContext): ProcessorPipeline {
-  const p = config.processors;
+export function createProcessorPipeline(p: ProcessorsConfig, ctx: PipelineContext): ProcessorPipeline {
   const env = ctx.env ?? process.env;
 
   let rules: CompiledRules | undefined;
@@ -80,7 +88,7 @@ export function createProcessorPipeline(config: AgentConfig, ctx: PipelineContex
       patterns: p.redactPatterns,
       queryParams: p.redactQueryParams,
       sqlLiterals: p.sqlLiterals,
-      valueLengthLimit: config.standard.attributeValueLengthLimit,
+      valueLengthLimit: ctx.attributeValueLengthLimit,
     });
     for (const problem of rules.problems) agentLog.always(formatRuleProblem(problem));
     redactor = new Redactor(rules);
@@ -106,7 +114,7 @@ export function createProcessorPipeline(config: AgentConfig, ctx: PipelineContex
   if (headers) httpConfig.headersToSpanAttributes = headers;
 
   const resourceAttributes: Attributes = {};
-  if (redactor && config.tracing.resourceDetectors.includes('process')) {
+  if (redactor && ctx.processDetector) {
     // The process detector records the command line; `--db-password=…` must not ride along on
     // every signal. Same value the detector builds, redacted; set only when something changed.
     const args = [process.argv[0] ?? '', ...process.execArgv, ...process.argv.slice(1)];
@@ -114,7 +122,7 @@ export function createProcessorPipeline(config: AgentConfig, ctx: PipelineContex
     if (redacted.some((a, i) => a !== args[i])) resourceAttributes[ATTR_PROCESS_COMMAND_ARGS] = redacted;
   }
   const environment = p.deploymentEnvironment ?? env.NODE_ENV?.trim();
-  if (environment && config.standard.resourceAttributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] === undefined) {
+  if (environment && ctx.resourceAttributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] === undefined) {
     resourceAttributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] = environment;
   }
 

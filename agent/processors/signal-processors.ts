@@ -1,7 +1,7 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { agentLog } from '../tracing/diagnostics';
+import { agentLog } from '../runtime/agent-log';
 import type { Redactor } from './redactor';
 
 // Set on a span or log record once it is redacted: several exporting processors (OTLP, dev view)

@@ -1,5 +1,5 @@
 import { context, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import { AGENT_VERSION } from './resource';
+import { AGENT_VERSION } from '../runtime/version';
 
 export const TRACER_NAME = 'otel-companion';
 

@@ -1,24 +1,37 @@
 import { createNoopMeter, type MeterProvider } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import type { AgentConfig } from '../config';
-import type { ProcessorPipeline } from '../processors';
-import { DEFAULT_INSTRUMENTATIONS } from './settings';
-import { agentLog } from './diagnostics';
-import { sqlOperationName } from './db-operation';
-import { createExpressInstrumentation } from './express-route';
+import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
+import type { PgInstrumentationConfig } from '@opentelemetry/instrumentation-pg';
 import { ATTR_DB_OPERATION_NAME } from '@opentelemetry/semantic-conventions';
+import type { SettingsOf } from '../config';
+import { agentLog } from '../runtime/agent-log';
+import { DEFAULT_INSTRUMENTATIONS } from '../runtime/instrumentation-selection';
+import { sqlOperationName } from '../runtime/sql-operation';
+import { createExpressInstrumentation } from '../upstream/express-route';
+import type { tracingSettings } from './settings';
+
+export type TracingConfig = SettingsOf<typeof tracingSettings>;
+
+/** What the other concerns add to the tracing instrumentations (redaction, enrichment, filtering hooks). */
+export interface InstrumentationHooks {
+  readonly http: Partial<HttpInstrumentationConfig>;
+  readonly pg: Partial<PgInstrumentationConfig>;
+  /** The agent measures pg itself (agent/metrics): the contrib pg instrumentation records no metrics. */
+  readonly pgMetricsReplaced: boolean;
+}
+
+/** Instrumentations that other concerns build (metrics: runtime-node; logs: winston). */
+const BUILT_ELSEWHERE = new Set(['winston', 'runtime-node']);
 
 /**
  * Builds only the instrumentations that are asked for. The supported set is tuned here; any other
  * name is an opt-in: `@opentelemetry/instrumentation-<name>` is loaded when the app has it installed.
- * Metrics and logs instrumentations (runtime-node, winston) are built by their own concerns.
  */
-export function createTracingInstrumentations(config: AgentConfig, pipeline: ProcessorPipeline): Instrumentation[] {
-  const wanted = activeInstrumentationNames(config);
+export function createTracingInstrumentations(config: TracingConfig, active: ReadonlySet<string>, hooks: InstrumentationHooks): Instrumentation[] {
   const out: Instrumentation[] = [];
-  for (const name of wanted) {
+  for (const name of active) {
     try {
-      const inst = build(name, config, pipeline);
+      const inst = build(name, config, hooks);
       if (inst) out.push(inst);
     } catch (err) {
       agentLog.warn(`instrumentation "${name}" could not be loaded (${(err as Error).message.split('\n')[0]}); continuing without it`);
@@ -27,54 +40,44 @@ export function createTracingInstrumentations(config: AgentConfig, pipeline: Pro
   return out;
 }
 
-export function activeInstrumentationNames(config: AgentConfig): string[] {
-  const disabled = new Set(config.standard.disabledInstrumentations);
-  return [...new Set(config.standard.enabledInstrumentations)].filter((n) => !disabled.has(n));
-}
-
-const HANDLED_ELSEWHERE = new Set(['winston', 'runtime-node']);
-
-function build(name: string, config: AgentConfig, pipeline: ProcessorPipeline): Instrumentation | undefined {
+function build(name: string, config: TracingConfig, hooks: InstrumentationHooks): Instrumentation | undefined {
   switch (name) {
     case 'http': {
       const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-      return new HttpInstrumentation({ ...pipeline.httpConfig });
+      return new HttpInstrumentation({ ...hooks.http });
     }
     case 'express': {
-      // Layer spans are noise and cost (contrib#2453). Ignored layers still record the matched
-      // route on the server span, so http.route and the span name survive.
+      // Layer spans are noise and cost. Ignored layers still record the matched route on the
+      // server span, so http.route and the span name survive.
       return createExpressInstrumentation(
-        config.tracing.expressLayerSpans ? {} : { ignoreLayersType: ['middleware', 'router', 'request_handler'] as never },
+        config.expressLayerSpans ? {} : { ignoreLayersType: ['middleware', 'router', 'request_handler'] as never },
       );
     }
     case 'pg': {
       const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
-      const pipelineHook = pipeline.pgConfig.requestHook;
+      const requestHook = hooks.pg.requestHook;
       const pg = new PgInstrumentation({
         enhancedDatabaseReporting: false,
-        ignoreConnectSpans: !config.tracing.pgPoolConnectSpans,
-        ...pipeline.pgConfig,
+        ignoreConnectSpans: !config.pgPoolConnectSpans,
+        ...hooks.pg,
         // The instrumentation records db.operation.name on its metric only; the span needs it too.
         requestHook: (span, info) => {
-          const op = typeof info?.query?.text === 'string' ? sqlOperationName(info.query.text) : undefined;
+          const op = sqlOperationName(info?.query?.text);
           if (op) span.setAttribute(ATTR_DB_OPERATION_NAME, op);
-          pipelineHook?.(span, info);
+          requestHook?.(span, info);
         },
       });
-      if (config.metrics.pgMetrics) withoutMetrics(pg);
+      if (hooks.pgMetricsReplaced) withoutMetrics(pg);
       return pg;
     }
     default: {
-      if (HANDLED_ELSEWHERE.has(name)) return undefined;
-      if (!(DEFAULT_INSTRUMENTATIONS as readonly string[]).includes(name)) {
-        const mod = require(`@opentelemetry/instrumentation-${name}`) as Record<string, unknown>;
-        const Ctor = Object.entries(mod).find(([k, v]) => k.endsWith('Instrumentation') && typeof v === 'function')?.[1] as
-          | (new () => Instrumentation)
-          | undefined;
-        if (!Ctor) throw new Error(`@opentelemetry/instrumentation-${name} exports no *Instrumentation class`);
-        return new Ctor();
-      }
-      return undefined;
+      if (BUILT_ELSEWHERE.has(name) || (DEFAULT_INSTRUMENTATIONS as readonly string[]).includes(name)) return undefined;
+      const mod = require(`@opentelemetry/instrumentation-${name}`) as Record<string, unknown>;
+      const Ctor = Object.entries(mod).find(([k, v]) => k.endsWith('Instrumentation') && typeof v === 'function')?.[1] as
+        | (new () => Instrumentation)
+        | undefined;
+      if (!Ctor) throw new Error(`@opentelemetry/instrumentation-${name} exports no *Instrumentation class`);
+      return new Ctor();
     }
   }
 }

@@ -22,7 +22,7 @@ describe('OTLP from the real agent', () => {
   let request: ExportTraceServiceRequest;
 
   beforeAll(async () => {
-    if (!existsSync(join(REPO_ROOT, 'dist/agent/register.js'))) throw new Error('dist/agent/register.js is missing: run `npm run build` first');
+    if (!existsSync(join(REPO_ROOT, 'dist/agent/bootstrap/register.js'))) throw new Error('dist/agent/bootstrap/register.js is missing: run `npm run build` first');
     receiver = await startOtlpReceiver();
     let pgUrl = process.env.TEST_PG_URL;
     if (!pgUrl) { pg = await startPostgres('converters'); pgUrl = pg.url; }

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { replaceSettingsBlock } from '../../agent/config/docs';
-import { settingsRegistry } from '../../agent/config/registry';
+import { replaceSettingsBlock } from '../../agent/bootstrap/settings-table';
+import { settingsRegistry } from '../../agent/bootstrap/settings-registry';
 
 const root = path.resolve(__dirname, '../..');
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');

@@ -3,8 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PeriodicExportingMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
-import { loadConfig, formatProblem } from '../../agent/config';
-import { createMetricsSetup, createReaders } from '../../agent/metrics';
+import { loadConfig, formatProblem } from '../../agent/bootstrap/load-config';
+import { createReaders } from '../../agent/metrics';
+import { metricsSetupFor } from '../../agent/bootstrap/start-agent';
+import { createMetricExporter, otlpUrl } from '../../agent/runtime/otlp-exporters';
 import { prometheusUnitSuffix, withUnitSuffix } from '../../agent/metrics/prometheus';
 import { DEFAULT_HTTP_DURATION_BUCKETS } from '../../agent/metrics/settings';
 
@@ -69,7 +71,7 @@ describe('bucket settings', () => {
 
   it('reach the histogram views', async () => {
     const { config } = loadConfig({ OTEL_COMPANION_HTTP_DURATION_BUCKETS: '0.1,1', OTEL_COMPANION_DB_DURATION_BUCKETS: '0.01' });
-    const setup = createMetricsSetup(config);
+    const setup = metricsSetupFor(config);
     for (const i of setup.instrumentations) i.disable();
     await Promise.all(setup.readers.map((r) => r.shutdown().catch(() => undefined)));
     const boundaries = (name: string, meter?: string) => {
@@ -85,7 +87,7 @@ describe('bucket settings', () => {
 describe('readers', () => {
   it('otlp and console push periodically at OTEL_METRIC_EXPORT_INTERVAL', async () => {
     const { config } = loadConfig({ OTEL_METRICS_EXPORTER: 'otlp,console', OTEL_METRIC_EXPORT_INTERVAL: '5000' });
-    const readers = createReaders(config);
+    const readers = createReaders(config.metrics, { createMetricExporter: () => createMetricExporter(config.export), metricsUrl: otlpUrl(config.export, 'metrics') });
     expect(readers).toHaveLength(2);
     for (const r of readers) {
       expect(r).toBeInstanceOf(PeriodicExportingMetricReader);
@@ -97,7 +99,7 @@ describe('readers', () => {
   it('none exports nothing and builds no metric instrumentations', () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const { config } = loadConfig({ OTEL_METRICS_EXPORTER: 'none' });
-    const setup = createMetricsSetup(config);
+    const setup = metricsSetupFor(config);
     expect(setup.readers).toEqual([]);
     expect(setup.instrumentations).toEqual([]);
     expect(stderr).not.toHaveBeenCalled();
@@ -105,7 +107,7 @@ describe('readers', () => {
 
   it('builds runtime, process and pg metric instrumentations and the views by default', async () => {
     const { config } = loadConfig({});
-    const setup = createMetricsSetup(config);
+    const setup = metricsSetupFor(config);
     expect(setup.instrumentations.map((i) => i.instrumentationName)).toEqual([
       '@opentelemetry/instrumentation-runtime-node', 'otel-companion-process-metrics', 'otel-companion-pg-metrics',
     ]);
@@ -118,7 +120,7 @@ describe('readers', () => {
 
   it('leaves pg alone when the pg instrumentation is disabled', async () => {
     const { config } = loadConfig({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,runtime-node' });
-    const setup = createMetricsSetup(config);
+    const setup = metricsSetupFor(config);
     expect(setup.instrumentations).toEqual([]);
     expect(setup.views.some((v) => v.meterName === '@opentelemetry/instrumentation-pg')).toBe(false);
     await Promise.all(setup.readers.map((r) => r.shutdown().catch(() => undefined)));

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ATTR_DB_OPERATION_NAME, METRIC_DB_CLIENT_OPERATION_DURATION } from '@opentelemetry/semantic-conventions';
-import { PgMetricsInstrumentation, PG_METRICS_SCOPE, sqlOperationName } from '../../agent/metrics/pg-metrics';
+import { PgMetricsInstrumentation, PG_METRICS_SCOPE } from '../../agent/metrics/pg-metrics';
 import { derivePoolName, poolRegistry } from '../../agent/metrics/pg-pools';
 import { createViews } from '../../agent/metrics/views';
 import { nameDbPool } from '../../agent/metrics';
@@ -172,7 +172,7 @@ describe('pg metrics with several pools (real PostgreSQL)', () => {
   });
 });
 
-describe('pool names and operation names', () => {
+describe('pool names', () => {
   it('derives host:port/database, preferring application_name, never the password', () => {
     expect(derivePoolName({ connectionString: 'postgres://u:secret@db.internal:6432/shop' }, {})).toBe('db.internal:6432/shop');
     expect(derivePoolName({ connectionString: 'postgres://u:secret@db/shop?application_name=api' }, {})).toBe('api');
@@ -180,16 +180,5 @@ describe('pool names and operation names', () => {
     expect(derivePoolName({}, { PGHOST: 'envhost', PGDATABASE: 'envdb' })).toBe('envhost:5432/envdb');
     expect(derivePoolName({ user: 'alice' }, {})).toBe('localhost:5432/alice');
     expect(derivePoolName({ connectionString: 'postgres://u:secret@db/shop' }, {})).not.toContain('secret');
-  });
-
-  it('keeps db.operation.name to SQL verbs', () => {
-    expect(sqlOperationName('select 1')).toBe('SELECT');
-    expect(sqlOperationName('SELECT\n  id\nFROM t')).toBe('SELECT');
-    expect(sqlOperationName('SELECT\nid\nFROM\nt')).toBe('SELECT');
-    expect(sqlOperationName('  -- why\n /* c */ (SELECT 1) UNION (SELECT 2)')).toBe('SELECT');
-    expect(sqlOperationName('with x as (select 1) select * from x')).toBe('WITH');
-    expect(sqlOperationName('INSERT;')).toBe('INSERT');
-    expect(sqlOperationName('frobnicate the table')).toBeUndefined();
-    expect(sqlOperationName(undefined)).toBeUndefined();
   });
 });

@@ -10,14 +10,13 @@ import type { IncomingMessage } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../agent/config';
-import { createProcessorPipeline, redactCommandLine, Redactor, type ProcessorPipeline } from '../../agent/processors';
-
-const COLLECTOR = ['http://localhost:4318/v1/traces', 'http://localhost:4318/v1/metrics', 'http://localhost:4318/v1/logs'];
+import { loadConfig } from '../../agent/bootstrap/load-config';
+import { redactCommandLine, Redactor, type ProcessorPipeline } from '../../agent/processors';
+import { processorPipelineFor } from '../../agent/bootstrap/start-agent';
 
 function pipelineFrom(env: Record<string, string> = {}): ProcessorPipeline {
   const { config } = loadConfig({ ...env });
-  return createProcessorPipeline(config, { collectorUrls: COLLECTOR, env });
+  return processorPipelineFor(config, env);
 }
 
 function tracing(pipeline: ProcessorPipeline, base: Sampler = new AlwaysOnSampler()) {

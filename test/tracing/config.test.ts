@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, formatProblem } from '../../agent/config';
+import { loadConfig, formatProblem } from '../../agent/bootstrap/load-config';
 
 function tmpFile(name: string, text: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oc-config-'));
@@ -15,11 +15,11 @@ describe('loadConfig', () => {
   it('uses documented defaults with an empty environment', () => {
     const { config, problems } = loadConfig({});
     expect(problems).toEqual([]);
-    expect(config.standard.otlpEndpoint).toBe('http://localhost:4318');
-    expect(config.standard.otlpProtocol).toBe('http/protobuf');
-    expect(config.standard.sampler).toBe('parentbased_always_on');
-    expect(config.standard.bspMaxQueueSize).toBe(2048);
-    expect(config.tracing.shutdownTimeoutMs).toBe(2000);
+    expect(config.export.otlpEndpoint).toBe('http://localhost:4318');
+    expect(config.export.otlpProtocol).toBe('http/protobuf');
+    expect(config.tracing.sampler).toBe('parentbased_always_on');
+    expect(config.tracing.bspMaxQueueSize).toBe(2048);
+    expect(config.agent.shutdownTimeoutMs).toBe(2000);
     expect(config.tracing.expressLayerSpans).toBe(false);
   });
 
@@ -34,21 +34,21 @@ describe('loadConfig', () => {
       OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg',
     });
     expect(problems).toEqual([]);
-    expect(config.standard.serviceName).toBe('checkout');
-    expect(config.standard.resourceAttributes).toEqual({ 'deployment.environment.name': 'prod', team: 'pay ments' });
-    expect(config.standard.otlpHeaders).toEqual({ authorization: 'Bearer abc' });
-    expect(config.standard.samplerArg).toBe(0.25);
-    expect(config.standard.sdkDisabled).toBe(true);
-    expect(config.standard.disabledInstrumentations).toEqual(['pg']);
+    expect(config.agent.serviceName).toBe('checkout');
+    expect(config.agent.resourceAttributes).toEqual({ 'deployment.environment.name': 'prod', team: 'pay ments' });
+    expect(config.export.otlpHeaders).toEqual({ authorization: 'Bearer abc' });
+    expect(config.tracing.samplerArg).toBe(0.25);
+    expect(config.agent.sdkDisabled).toBe(true);
+    expect(config.agent.disabledInstrumentations).toEqual(['pg']);
   });
 
   it('reads the config file (YAML), and env wins over it', () => {
     const file = tmpFile('companion.yaml', 'shutdown:\n  timeoutMs: 500\nexpress:\n  layerSpans: true\nexporter:\n  protocol: http/json\n');
     const { config, problems } = loadConfig({ OTEL_COMPANION_CONFIG_FILE: file, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
     expect(problems).toEqual([]);
-    expect(config.tracing.shutdownTimeoutMs).toBe(500);
+    expect(config.agent.shutdownTimeoutMs).toBe(500);
     expect(config.tracing.expressLayerSpans).toBe(true);
-    expect(config.standard.otlpProtocol).toBe('http/protobuf');
+    expect(config.export.otlpProtocol).toBe('http/protobuf');
   });
 
   it('names the file and key path for a bad value in the file, and keeps the other values', () => {
@@ -58,7 +58,7 @@ describe('loadConfig', () => {
     expect(formatProblem(problems[0])).toBe(
       `invalid ${file}:shutdown.timeoutMs="soon" (Invalid input: expected number, received string); expected an integer 0..60000; using default 2000`,
     );
-    expect(config.tracing.shutdownTimeoutMs).toBe(2000);
+    expect(config.agent.shutdownTimeoutMs).toBe(2000);
     expect(config.tracing.expressLayerSpans).toBe(true);
   });
 
@@ -73,6 +73,6 @@ describe('loadConfig', () => {
     const file = tmpFile('c.yaml', 'shutdown:\n  timeoutMs: 700\n');
     const { config, problems } = loadConfig({ OTEL_COMPANION_CONFIG_FILE: file, OTEL_COMPANION_SHUTDOWN_TIMEOUT_MS: 'x' });
     expect(problems.map((p) => p.where)).toEqual(['OTEL_COMPANION_SHUTDOWN_TIMEOUT_MS']);
-    expect(config.tracing.shutdownTimeoutMs).toBe(2000);
+    expect(config.agent.shutdownTimeoutMs).toBe(2000);
   });
 });

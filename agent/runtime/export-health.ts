@@ -1,5 +1,5 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { agentLog } from './diagnostics';
+import { agentLog } from './agent-log';
 
 /**
  * Tracks whether exports to one destination are failing, so that an unreachable collector costs

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { diag } from '@opentelemetry/api';
 import * as core from '@opentelemetry/core';
-import { fastCleanAttributes, fastMaybeAddAttribute } from '../../agent/tracing/fast-attributes';
+import { fastCleanAttributes, fastMaybeAddAttribute } from '../../agent/upstream/fast-attributes';
 
 // The fast paths must give exactly upstream's result: same attributes (keys, order, values), same
 // dropped count, same decision, for every shape of input and every limit.

@@ -1,14 +1,5 @@
-import { settingsRegistry } from './registry';
-import type { Setting } from './setting';
-
-const SECTION_TITLES: Record<string, string> = {
-  standard: 'Standard OpenTelemetry variables',
-  tracing: 'Agent',
-  metrics: 'Metrics',
-  logs: 'Logs',
-  processors: 'Redaction, enrichment, filtering',
-  devview: 'Dev view and Web Debug Protocol',
-};
+import type { Setting } from '../config';
+import { SECTION_TITLES, settingsRegistry } from './settings-registry';
 
 function show(value: unknown): string {
   if (value === undefined || value === '') return '—';
@@ -28,7 +19,7 @@ export function renderSettingsTable(): string {
   for (const [name, section] of Object.entries(settingsRegistry)) {
     const settings = Object.values(section) as Setting<unknown>[];
     if (!settings.length) continue;
-    out.push(`#### ${SECTION_TITLES[name] ?? name}`, '', '| variable | config file key | default | accepts | what it does |', '|---|---|---|---|---|');
+    out.push(`#### ${SECTION_TITLES[name as keyof typeof SECTION_TITLES] ?? name}`, '', '| variable | config file key | default | accepts | what it does |', '|---|---|---|---|---|');
     for (const s of settings) {
       out.push(`| ${s.env ? `\`${s.env}\`` : '—'} | ${s.file ? `\`${s.file}\`` : '—'} | ${cell(show(s.default))} | ${cell(s.accepts)} | ${cell(s.description)} |`);
     }

@@ -2,21 +2,22 @@ import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { AgentConfig } from '../config';
+import type { SettingsOf } from '../config';
+import type { exportSettings } from './export-settings';
 import { ExportHealth, trackExports } from './export-health';
 
-type Signal = 'traces' | 'metrics' | 'logs';
+export type ExportConfig = SettingsOf<typeof exportSettings>;
+export type Signal = 'traces' | 'metrics' | 'logs';
 
 /** The URL a signal is exported to: the per-signal variable wins, else base + /v1/<signal>. */
-export function otlpUrl(config: AgentConfig, signal: Signal): string {
-  const s = config.standard;
+export function otlpUrl(s: ExportConfig, signal: Signal): string {
   const specific = signal === 'traces' ? s.otlpTracesEndpoint : signal === 'metrics' ? s.otlpMetricsEndpoint : s.otlpLogsEndpoint;
   if (specific) return specific;
   return `${s.otlpEndpoint.replace(/\/+$/, '')}/v1/${signal}`;
 }
 
-function exporterOptions(config: AgentConfig, signal: Signal) {
-  return { url: otlpUrl(config, signal), headers: { ...config.standard.otlpHeaders }, timeoutMillis: config.standard.otlpTimeoutMs };
+function exporterOptions(config: ExportConfig, signal: Signal) {
+  return { url: otlpUrl(config, signal), headers: { ...config.otlpHeaders }, timeoutMillis: config.otlpTimeoutMs };
 }
 
 interface BasicExporter<T> {
@@ -40,14 +41,14 @@ export function lazyExporter<T, E extends BasicExporter<T>>(build: () => E): E {
   } as unknown as E;
 }
 
-export function createSpanExporter(config: AgentConfig): SpanExporter {
+export function createSpanExporter(config: ExportConfig): SpanExporter {
   return lazyExporter<ReadableSpan, SpanExporter>(() => buildSpanExporter(config));
 }
 
 // Only the chosen encoding's package is loaded: each costs start-up time and memory.
-function buildSpanExporter(config: AgentConfig): SpanExporter {
+function buildSpanExporter(config: ExportConfig): SpanExporter {
   const opts = exporterOptions(config, 'traces');
-  if (config.standard.otlpProtocol === 'http/json') {
+  if (config.otlpProtocol === 'http/json') {
     const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
     return new OTLPTraceExporter(opts);
   }
@@ -56,9 +57,9 @@ function buildSpanExporter(config: AgentConfig): SpanExporter {
 }
 
 /** Not tracked here: the metrics concern counts data points (agent/metrics). */
-export function createMetricExporter(config: AgentConfig): PushMetricExporter {
+export function createMetricExporter(config: ExportConfig): PushMetricExporter {
   const opts = exporterOptions(config, 'metrics');
-  if (config.standard.otlpProtocol === 'http/json') {
+  if (config.otlpProtocol === 'http/json') {
     const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
     return new OTLPMetricExporter(opts);
   }
@@ -66,15 +67,15 @@ export function createMetricExporter(config: AgentConfig): PushMetricExporter {
   return new OTLPMetricExporter(opts);
 }
 
-export function createLogExporter(config: AgentConfig): LogRecordExporter {
+export function createLogExporter(config: ExportConfig): LogRecordExporter {
   const health = new ExportHealth('log records', otlpUrl(config, 'logs'));
   const exporter = lazyExporter<ReadableLogRecord, LogRecordExporter>(() => buildLogExporter(config));
   return trackExports(exporter, health, (records: unknown[]) => records.length);
 }
 
-function buildLogExporter(config: AgentConfig): LogRecordExporter {
+function buildLogExporter(config: ExportConfig): LogRecordExporter {
   const opts = exporterOptions(config, 'logs');
-  if (config.standard.otlpProtocol === 'http/json') {
+  if (config.otlpProtocol === 'http/json') {
     const { OTLPLogExporter } = require('@opentelemetry/exporter-logs-otlp-http') as typeof import('@opentelemetry/exporter-logs-otlp-http');
     return new OTLPLogExporter(opts);
   }

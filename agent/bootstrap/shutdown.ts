@@ -1,4 +1,4 @@
-import { agentLog } from './diagnostics';
+import { agentLog } from '../runtime/agent-log';
 
 export interface Flushable {
   shutdown(): Promise<void>;

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { Context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { agentLog } from '../runtime/agent-log';
 
 const BOUND = Symbol('otel-companion.bound-context');
 
@@ -25,21 +26,36 @@ function applyEmit(emit: Emit, self: unknown, args: IArguments): boolean {
  * the bound context as upstream; listeners the emitter had before bind() (Node's own) now also
  * do, which changes nothing for them. Listeners are never wrapped, so removeListener, once and
  * listeners() see exactly what the app passed. Functions are still bound by upstream.
+ *
+ * Upstream reach: the base class keeps its AsyncLocalStorage in the private `_asyncLocalStorage`.
+ * Without it (a future layout) bind() stays upstream's, a debug line says so, and
+ * test/upstream/overrides.test.ts fails on the pinned versions. Would be unnecessary with a
+ * cheaper emitter binding upstream: https://github.com/open-telemetry/opentelemetry-js/issues/4143
  */
 export class CompanionContextManager extends AsyncLocalStorageContextManager {
   private readonly storage: AsyncLocalStorage<Context> | undefined;
 
   constructor() {
     super();
-    // The base class keeps its storage private; without it (a future layout), bind() stays upstream's.
-    const storage = (this as unknown as { _asyncLocalStorage?: unknown })._asyncLocalStorage;
-    this.storage = storage instanceof AsyncLocalStorage ? (storage as AsyncLocalStorage<Context>) : undefined;
+    this.storage = upstreamStorageOf(this);
+    if (!this.storage) agentLog.debug('upstream override not in effect: AsyncLocalStorageContextManager has no _asyncLocalStorage; event emitters are bound by upstream');
+  }
+
+  /** Whether the cheaper emitter binding is in effect. */
+  get fastEmitterBinding(): boolean {
+    return this.storage !== undefined;
   }
 
   override bind<T>(context: Context, target: T): T {
     if (this.storage && target instanceof EventEmitter) return bindEmitter(this.storage, context, target) as T;
     return super.bind(context, target);
   }
+}
+
+/** The AsyncLocalStorage an upstream context manager keeps privately, if it is where this expects it. */
+export function upstreamStorageOf(manager: object): AsyncLocalStorage<Context> | undefined {
+  const storage = (manager as { _asyncLocalStorage?: unknown })._asyncLocalStorage;
+  return storage instanceof AsyncLocalStorage ? (storage as AsyncLocalStorage<Context>) : undefined;
 }
 
 function bindEmitter(storage: AsyncLocalStorage<Context>, context: Context, ee: EventEmitter): EventEmitter {

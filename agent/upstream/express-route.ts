@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { context } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { ExpressInstrumentation as ExpressInstrumentationType, ExpressInstrumentationConfig } from '@opentelemetry/instrumentation-express';
+import { agentLog } from '../runtime/agent-log';
 
 /** The helpers of the instrumentation the route is computed with: the same functions, so the same http.route. */
 interface UpstreamInternals {
@@ -11,10 +12,10 @@ interface UpstreamInternals {
   layersStore: string;
 }
 
-function loadInternals(): UpstreamInternals | undefined {
+/** Upstream's helpers, or undefined when they are not where this expects them. `dist` is for tests (a fake package). */
+export function loadExpressInternals(dist = path.dirname(require.resolve('@opentelemetry/instrumentation-express'))): UpstreamInternals | undefined {
   try {
     // Not exported by the package: loaded by file path, next to its entry point.
-    const dist = path.dirname(require.resolve('@opentelemetry/instrumentation-express'));
     const utils = require(path.join(dist, 'utils.cjs')) as Partial<UpstreamInternals>;
     const types = require(path.join(dist, 'internal-types.cjs')) as { kLayerPatched?: unknown; _LAYERS_STORE_PROPERTY?: unknown };
     if (typeof utils.storeLayerPath !== 'function' || typeof utils.getActualMatchedRoute !== 'function') return undefined;
@@ -31,6 +32,12 @@ function loadInternals(): UpstreamInternals | undefined {
 }
 
 const ALL_LAYER_TYPES = ['middleware', 'router', 'request_handler'];
+const ROUTE_ONLY = Symbol.for('otel-companion.express-route-only');
+
+/** Whether `instrumentation` is the route-only one (the override in effect), not upstream's own. */
+export function isRouteOnlyExpressInstrumentation(instrumentation: object): boolean {
+  return (instrumentation as Record<symbol, unknown>)[ROUTE_ONLY] === true;
+}
 
 type Handle = ((this: unknown, ...args: unknown[]) => unknown) & Record<string, unknown>;
 interface Layer { handle: Handle; name?: string; [key: symbol]: unknown }
@@ -46,17 +53,27 @@ type Wrap = (owner: object, name: string, wrapper: (original: Handle) => Handle)
  * keeps only what sets the route, with upstream's own helpers (same layer-path store, same
  * matching rules, same result), and skips the route computation for requests that are not
  * traced as HTTP server requests. With layer spans on, or when upstream's internals are not where
- * this expects them, the layers are patched by upstream unchanged.
+ * this expects them, the layers are patched by upstream unchanged (a debug line says so, and
+ * test/upstream/overrides.test.ts fails on the pinned versions).
+ *
+ * Upstream reach: utils.cjs and internal-types.cjs are not exported by the package. Would be
+ * unnecessary if upstream skipped its per-layer work for ignored layers:
+ * https://github.com/open-telemetry/opentelemetry-js-contrib/issues/2453
  */
 export function createExpressInstrumentation(config: ExpressInstrumentationConfig): ExpressInstrumentationType {
   const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
   const ignored = config.ignoreLayersType as readonly string[] | undefined;
   const routeOnly = ALL_LAYER_TYPES.every((t) => ignored?.includes(t));
-  const internals = routeOnly ? loadInternals() : undefined;
+  if (!routeOnly) return new ExpressInstrumentation(config);
+  const internals = loadExpressInternals();
   const base = (ExpressInstrumentation.prototype as unknown as { _applyPatch?: unknown })._applyPatch;
-  if (!internals || typeof base !== 'function') return new ExpressInstrumentation(config);
+  if (!internals || typeof base !== 'function') {
+    agentLog.debug('upstream override not in effect: @opentelemetry/instrumentation-express internals moved; its own layer patch is used');
+    return new ExpressInstrumentation(config);
+  }
 
   class ExpressRouteInstrumentation extends ExpressInstrumentation {}
+  Object.defineProperty(ExpressRouteInstrumentation.prototype, ROUTE_ONLY, { value: true });
   const { storeLayerPath, getActualMatchedRoute, kLayerPatched, layersStore } = internals;
   // Upstream's route/use patches call this._applyPatch(layer, layerPath) for each new layer.
   Object.defineProperty(ExpressRouteInstrumentation.prototype, '_applyPatch', {

@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { agentLog } from '../runtime/agent-log';
 
 /**
  * A fast path for the attribute checks of @opentelemetry/core that sdk-trace runs on every span
@@ -12,8 +13,13 @@ import type { Attributes } from '@opentelemetry/api';
  * same decisions); anything else (arrays, maps, bytes, an empty key, a reached count limit, an
  * invalid limit) goes to upstream's own function, which also prints upstream's warnings.
  *
+ * Upstream reach: this rewrites two exports of @opentelemetry/core for the whole process.
  * sdk-trace reads these functions from core's exports object at each call, so replacing the two
- * exports is enough; if a future version binds them differently, this simply has no effect.
+ * exports is enough; if a future version binds them differently, this has no effect, a debug line
+ * says so, and test/upstream/overrides.test.ts fails on the pinned versions.
+ * Would be unnecessary once core validates primitives without a WeakSet per value (the
+ * attribute handling of sdk-trace is being reworked upstream:
+ * https://github.com/open-telemetry/opentelemetry-js/pull/6579).
  */
 
 interface AttributeLimits { attributeCountLimit?: number; attributeValueLengthLimit?: number }
@@ -73,20 +79,28 @@ export function fastMaybeAddAttribute(original: MaybeAdd): MaybeAdd {
   };
 }
 
-/** Installs both fast paths on @opentelemetry/core's exports (once). Never throws. */
-export function installFastAttributes(): boolean {
+/**
+ * Installs both fast paths on @opentelemetry/core's exports (once). Returns whether they are in
+ * effect. Never throws. `core` is for tests, which pass a fake module.
+ */
+export function installFastAttributes(core: Record<string | symbol, unknown> = require('@opentelemetry/core')): boolean {
   try {
-    const core = require('@opentelemetry/core') as Record<string | symbol, unknown>;
     if (core[FAST]) return true;
     const clean = core.cleanAttributes;
     const add = core.maybeAddAttribute;
-    if (typeof clean !== 'function' || typeof add !== 'function') return false;
+    if (typeof clean !== 'function' || typeof add !== 'function') {
+      agentLog.debug('upstream override not in effect: @opentelemetry/core exports no cleanAttributes/maybeAddAttribute; span attributes use upstream\'s checks');
+      return false;
+    }
     core.cleanAttributes = fastCleanAttributes(clean as Clean);
     core.maybeAddAttribute = fastMaybeAddAttribute(add as MaybeAdd);
     // Keep a way back to upstream's (tests compare against them).
     core[FAST] = { cleanAttributes: clean, maybeAddAttribute: add };
-    return core.cleanAttributes !== clean;
-  } catch {
+    if (core.cleanAttributes !== clean) return true;
+  } catch (err) {
+    agentLog.debug('upstream override not in effect: @opentelemetry/core exports are read-only', err);
     return false;
   }
+  agentLog.debug('upstream override not in effect: @opentelemetry/core exports could not be replaced');
+  return false;
 }

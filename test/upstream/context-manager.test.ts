@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createContextKey, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { CompanionContextManager } from '../../agent/tracing/context-manager';
+import { CompanionContextManager } from '../../agent/upstream/context-manager';
 
 const KEY = createContextKey('test');
 const ctx = (v: string): Context => ROOT_CONTEXT.setValue(KEY, v);

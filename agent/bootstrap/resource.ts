@@ -5,8 +5,12 @@ import {
   type Resource, type ResourceDetector,
 } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type { AgentConfig } from '../config';
-import { agentLog } from './diagnostics';
+import type { SettingsOf } from '../config';
+import { agentLog } from '../runtime/agent-log';
+import { AGENT_VERSION } from '../runtime/version';
+import type { agentSettings } from './agent-settings';
+
+type AgentSettings = SettingsOf<typeof agentSettings>;
 
 interface AppPackage { name?: string; version?: string }
 
@@ -39,8 +43,8 @@ function containerDetector(): ResourceDetector | undefined {
   }
 }
 
-export function buildResource(config: AgentConfig): Resource {
-  const wanted = new Set(config.tracing.resourceDetectors);
+export function buildResource(config: AgentSettings): Resource {
+  const wanted = new Set(config.resourceDetectors);
   const detectors: ResourceDetector[] = [];
   if (wanted.has('host')) detectors.push(hostDetector);
   if (wanted.has('os')) detectors.push(osDetector);
@@ -56,9 +60,9 @@ export function buildResource(config: AgentConfig): Resource {
   let resource = detectResources({ detectors });
 
   const pkg = wanted.has('service') ? findAppPackage() : {};
-  const attrs: Record<string, string> = { ...config.standard.resourceAttributes };
-  const serviceName = config.standard.serviceName ?? attrs[ATTR_SERVICE_NAME] ?? pkg.name ?? 'unknown_service:node';
-  const version = config.tracing.serviceVersion ?? attrs[ATTR_SERVICE_VERSION] ?? pkg.version;
+  const attrs: Record<string, string> = { ...config.resourceAttributes };
+  const serviceName = config.serviceName ?? attrs[ATTR_SERVICE_NAME] ?? pkg.name ?? 'unknown_service:node';
+  const version = config.serviceVersion ?? attrs[ATTR_SERVICE_VERSION] ?? pkg.version;
   attrs[ATTR_SERVICE_NAME] = serviceName;
   if (version) attrs[ATTR_SERVICE_VERSION] = version;
   attrs['telemetry.distro.name'] = 'otel-companion';
@@ -66,11 +70,3 @@ export function buildResource(config: AgentConfig): Resource {
   resource = resource.merge(resourceFromAttributes(attrs));
   return resource;
 }
-
-export const AGENT_VERSION: string = (() => {
-  try {
-    return (require('../../../package.json') as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-})();

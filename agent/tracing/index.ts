@@ -1,0 +1,76 @@
+import type { TextMapPropagator } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import {
+  AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ConsoleSpanExporter, ParentBasedSampler, SimpleSpanProcessor,
+  TraceIdRatioBasedSampler, type Sampler, type SpanExporter, type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
+import { ExportHealth, trackExports } from '../runtime/export-health';
+import { createTracingInstrumentations, type InstrumentationHooks, type TracingConfig } from './instrumentations';
+
+export type { TracingConfig, InstrumentationHooks } from './instrumentations';
+
+export interface TracingDeps {
+  /** Instrumentations to load (agent/runtime/instrumentation-selection). */
+  readonly activeInstrumentations: ReadonlySet<string>;
+  readonly hooks: InstrumentationHooks;
+  /** The OTLP span exporter, and where it sends (for the export-health lines). */
+  createSpanExporter(): SpanExporter;
+  readonly tracesUrl: string;
+}
+
+/** The tracing concern's parts; agent/bootstrap builds the TracerProvider from them. */
+export interface TracingSetup {
+  readonly sampler: Sampler;
+  readonly propagator: TextMapPropagator;
+  /** The exporting span processor, or undefined with OTEL_TRACES_EXPORTER=none. */
+  readonly exportProcessor: SpanProcessor | undefined;
+  readonly exportHealth: ExportHealth;
+  readonly instrumentations: Instrumentation[];
+  readonly spanLimits: { attributeValueLengthLimit: number };
+}
+
+export function createTracingSetup(config: TracingConfig, deps: TracingDeps): TracingSetup {
+  const exportHealth = new ExportHealth('spans', deps.tracesUrl);
+  return {
+    sampler: buildSampler(config),
+    propagator: buildPropagator(config),
+    exportProcessor: spanExportProcessor(config, deps, exportHealth),
+    exportHealth,
+    instrumentations: createTracingInstrumentations(config, deps.activeInstrumentations, deps.hooks),
+    spanLimits: { attributeValueLengthLimit: config.attributeValueLengthLimit },
+  };
+}
+
+function buildSampler(config: TracingConfig): Sampler {
+  switch (config.sampler) {
+    case 'always_on': return new AlwaysOnSampler();
+    case 'always_off': return new AlwaysOffSampler();
+    case 'traceidratio': return new TraceIdRatioBasedSampler(config.samplerArg);
+    case 'parentbased_always_off': return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio': return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.samplerArg) });
+    default: return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
+
+function buildPropagator(config: TracingConfig): TextMapPropagator {
+  const propagators: TextMapPropagator[] = [];
+  for (const name of config.propagators) {
+    if (name === 'tracecontext') propagators.push(new W3CTraceContextPropagator());
+    if (name === 'baggage') propagators.push(new W3CBaggagePropagator());
+  }
+  return new CompositePropagator({ propagators });
+}
+
+function spanExportProcessor(config: TracingConfig, deps: TracingDeps, health: ExportHealth): SpanProcessor | undefined {
+  if (config.tracesExporter === 'none') return undefined;
+  if (config.tracesExporter === 'console') return new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() });
+  const exporter: SpanExporter = trackExports(deps.createSpanExporter(), health, (spans: unknown[]) => spans.length);
+  return new BatchSpanProcessor({
+    exporter,
+    scheduledDelayMillis: config.bspScheduleDelayMs,
+    exportTimeoutMillis: config.bspExportTimeoutMs,
+    maxQueueSize: config.bspMaxQueueSize,
+    maxExportBatchSize: Math.min(config.bspMaxExportBatchSize, config.bspMaxQueueSize),
+  });
+}

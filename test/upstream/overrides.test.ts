@@ -1,0 +1,76 @@
+/**
+ * Every place the agent reaches into upstream internals (agent/upstream/) is in effect on the
+ * pinned versions. A version bump that moves an internal makes the override fall back silently in
+ * production (with a debug line); these tests make the bump fail here instead.
+ *
+ * Each override is checked twice: against the real upstream module (must be in effect), and
+ * against a fake upstream module without the internal (must report that it is not). To see the
+ * first kind fail, point it at the fakes: OTEL_COMPANION_FAKE_UPSTREAM=1 npx vitest run test/upstream
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createExpressInstrumentation, isRouteOnlyExpressInstrumentation, loadExpressInternals } from '../../agent/upstream/express-route';
+import { installFastAttributes } from '../../agent/upstream/fast-attributes';
+import { CompanionContextManager, upstreamStorageOf } from '../../agent/upstream/context-manager';
+import { untraceScrapeServer } from '../../agent/upstream/prometheus-exporter';
+import { winstonTransportMatchActive } from '../../agent/upstream/winston-transport';
+
+const fakeDir = mkdtempSync(join(tmpdir(), 'otel-companion-fake-upstream-'));
+writeFileSync(join(fakeDir, 'index.cjs'), 'module.exports = {};\n');
+afterAll(() => rmSync(fakeDir, { recursive: true, force: true }));
+
+/** The real upstream piece, or, with OTEL_COMPANION_FAKE_UPSTREAM=1, a fake one without the internal. */
+const useFakes = process.env.OTEL_COMPANION_FAKE_UPSTREAM === '1';
+function upstream<T>(real: () => T, fake: () => T): T {
+  return useFakes ? fake() : real();
+}
+
+const ALL_LAYERS = { ignoreLayersType: ['middleware', 'router', 'request_handler'] as never };
+
+describe('upstream overrides are in effect on the pinned versions', () => {
+  it('express: upstream helpers found by path, and the route-only layer patch is used', () => {
+    const dir = upstream(() => undefined, () => fakeDir);
+    expect(loadExpressInternals(dir)).toBeDefined();
+    if (!useFakes) expect(isRouteOnlyExpressInstrumentation(createExpressInstrumentation(ALL_LAYERS))).toBe(true);
+  });
+
+  it('core: cleanAttributes and maybeAddAttribute are replaced by the fast paths', () => {
+    const core = upstream(() => require('@opentelemetry/core') as Record<string | symbol, unknown>, () => ({}));
+    expect(installFastAttributes(core)).toBe(true);
+    const originals = core[Symbol.for('otel-companion.fast-attributes')] as Record<string, unknown> | undefined;
+    expect(typeof originals?.cleanAttributes).toBe('function');
+    expect(core.cleanAttributes).not.toBe(originals?.cleanAttributes);
+    expect(core.maybeAddAttribute).not.toBe(originals?.maybeAddAttribute);
+  });
+
+  it('context manager: the private AsyncLocalStorage is found, so emitters get the cheap binding', () => {
+    const manager = upstream<object>(() => new AsyncLocalStorageContextManager(), () => ({}));
+    expect(upstreamStorageOf(manager)).toBeDefined();
+    if (!useFakes) expect(new CompanionContextManager().fastEmitterBinding).toBe(true);
+  });
+
+  it('prometheus exporter: the private scrape server is found and kept out of the http instrumentation', async () => {
+    const exporter = upstream<object>(() => new PrometheusExporter({ preventServerStart: true }), () => ({}));
+    expect(untraceScrapeServer(exporter)).toBe(true);
+    expect((exporter as { _server?: { emit: unknown } })._server?.emit).toBe(EventEmitter.prototype.emit);
+    if (exporter instanceof PrometheusExporter) await exporter.shutdown();
+  });
+
+  it('winston: the transport class of instrumentation-winston still has the name createLogger removes', () => {
+    const load = upstream<() => unknown>(() => () => require('@opentelemetry/winston-transport'), () => () => ({}));
+    expect(winstonTransportMatchActive(load)).toBe(true);
+  });
+});
+
+describe('upstream overrides report a missing internal instead of failing', () => {
+  it('express', () => expect(loadExpressInternals(fakeDir)).toBeUndefined());
+  it('core', () => expect(installFastAttributes({})).toBe(false));
+  it('context manager', () => expect(upstreamStorageOf({})).toBeUndefined());
+  it('prometheus exporter', () => expect(untraceScrapeServer({})).toBe(false));
+  it('winston', () => expect(winstonTransportMatchActive(() => ({}))).toBe(false));
+});
