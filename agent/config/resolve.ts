@@ -48,30 +48,28 @@ export function resolveSettings<S extends Record<string, Setting<unknown>>>(
   for (const key of Object.keys(settings)) {
     const s = settings[key]!;
     let value: unknown = s.default;
-    let decided = false;
     const raw = s.env ? source.env[s.env] : undefined;
     if (s.env && raw !== undefined && raw.trim() !== '') {
       try {
-        value = s.fromEnv(raw);
-        decided = true;
+        value = s.parse(raw);
       } catch (err) {
+        // An invalid env value must not be silently replaced by the file's value: the default is used.
         problems.push({ where: s.env, given: raw, reason: reason(err), accepts: s.accepts, usingDefault: show(s.default) });
-        decided = true; // an invalid env value must not be silently replaced by the file's value
       }
-    }
-    if (!decided && s.file && source.file) {
+    } else if (s.file && source.file) {
       const fromFile = getPath(source.file, s.file);
       if (fromFile !== undefined) {
-        const r = s.schema.safeParse(fromFile);
-        if (r.success) value = r.data;
-        else
+        try {
+          value = s.parse(fromFile);
+        } catch (err) {
           problems.push({
             where: `${source.fileName ?? 'config file'}:${s.file}`,
             given: typeof fromFile === 'string' ? fromFile : JSON.stringify(fromFile) ?? String(fromFile),
-            reason: r.error.issues[0]?.message ?? 'invalid',
+            reason: reason(err),
             accepts: s.accepts,
             usingDefault: show(s.default),
           });
+        }
       }
     }
     out[key] = value;

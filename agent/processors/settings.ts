@@ -1,4 +1,4 @@
-import { bool, defineSetting, keyValues, list, optionalText, type Setting } from '../config/setting';
+import { bool, defineSetting, keyValues, list, optionalText, SettingError, type Setting } from '../config/setting';
 
 /**
  * Free-form rule specs (redaction patterns) are accepted as given and parsed item by item when the
@@ -6,10 +6,14 @@ import { bool, defineSetting, keyValues, list, optionalText, type Setting } from
  * apply. The settings layer would otherwise reject the whole value and fall back to the default.
  */
 function ruleSpec(base: { env: string; file: string; description: string; accepts: string }): Setting<string | string[]> {
-  return defineSetting<string | string[]>(
-    { ...base, fromEnv: (raw) => raw.trim(), default: '' },
-    (z) => z.union([z.string(), z.array(z.string())]),
-  );
+  return defineSetting<string | string[]>({
+    ...base, default: '',
+    parse: (raw) => {
+      if (typeof raw === 'string') return raw.trim();
+      if (Array.isArray(raw) && raw.every((item) => typeof item === 'string')) return raw.map((item) => item.trim());
+      throw new SettingError('neither text nor a list of texts');
+    },
+  });
 }
 
 // Lists whose items are plain names: kept loose (any characters but commas) so that header and

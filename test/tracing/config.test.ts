@@ -56,7 +56,7 @@ describe('loadConfig', () => {
     const { config, problems } = loadConfig({ OTEL_COMPANION_CONFIG_FILE: file });
     expect(problems).toHaveLength(1);
     expect(formatProblem(problems[0])).toBe(
-      `invalid ${file}:shutdown.timeoutMs="soon" (Invalid input: expected number, received string); expected an integer 0..60000; using default 2000`,
+      `invalid ${file}:shutdown.timeoutMs="soon" (not an integer); expected an integer 0..60000; using default 2000`,
     );
     expect(config.agent.shutdownTimeoutMs).toBe(2000);
     expect(config.tracing.expressLayerSpans).toBe(true);
