@@ -40,7 +40,7 @@ describe('upstream overrides are in effect on the pinned versions', () => {
   });
 
   it('core: cleanAttributes and maybeAddAttribute are replaced by the fast paths', () => {
-    const core = upstream(() => require('@opentelemetry/core') as Record<string | symbol, unknown>, () => ({}));
+    const core = upstream<Record<string | symbol, unknown>>(() => require('@opentelemetry/core'), () => ({}));
     expect(installFastAttributes(core)).toBe(true);
     const originals = core[Symbol.for('otel-companion.fast-attributes')] as Record<string, unknown> | undefined;
     expect(typeof originals?.cleanAttributes).toBe('function');
