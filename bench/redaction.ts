@@ -53,9 +53,9 @@ function setup(redaction: boolean) {
   const pipeline = pipelineWith(redaction);
   const tracer = new TracerProvider({
     sampler: pipeline.wrapSampler(new AlwaysOnSampler()),
-    spanProcessors: [pipeline.wrapSpanProcessor(counting as never)],
+    spanProcessors: pipeline.wrapSpanProcessors([counting as never]),
   }).getTracer('bench');
-  const logger = new LoggerProvider({ processors: [pipeline.wrapLogRecordProcessor(counting as never)] }).getLogger('bench');
+  const logger = new LoggerProvider({ processors: pipeline.wrapLogRecordProcessors([counting as never]) }).getLogger('bench');
   return { pipeline, tracer, logger };
 }
 

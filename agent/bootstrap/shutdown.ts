@@ -12,7 +12,14 @@ export interface Flushable {
  * so after the flush the agent restores that default and re-raises the signal: the exit code and
  * signal seen by the supervisor stay what they would have been without the agent.
  */
-export function installShutdownHooks(target: Flushable, timeoutMs: number, handleSignals: boolean): () => Promise<void> {
+export interface ShutdownHooks {
+  /** Flushes and stops every signal, bounded by the timeout. Safe to call twice. */
+  shutdown(): Promise<void>;
+  /** Removes the hooks again (a start-up that failed after installing them). */
+  uninstall(): void;
+}
+
+export function installShutdownHooks(target: Flushable, timeoutMs: number, handleSignals: boolean): ShutdownHooks {
   let shuttingDown: Promise<boolean> | undefined;
 
   /** Resolves true when everything was flushed, false when the bound cut it short. */
@@ -43,19 +50,27 @@ export function installShutdownHooks(target: Flushable, timeoutMs: number, handl
     });
   };
 
-  if (handleSignals) {
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  }
-  process.once('beforeExit', () => {
+  const onBeforeExit = () => {
     // beforeExit fires when the app has nothing left to do. If the bounded flush was cut short, the
     // exporters' retry timers would keep the process alive past the bound (collector down), so the
     // agent ends it, keeping the exit code the app set.
     void flush().then((complete) => {
       if (!complete) process.exit();
     });
-  });
-  return async () => {
-    await flush();
+  };
+  process.once('beforeExit', onBeforeExit);
+  if (handleSignals) {
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+  return {
+    shutdown: async () => {
+      await flush();
+    },
+    uninstall: () => {
+      process.removeListener('beforeExit', onBeforeExit);
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onSignal);
+    },
   };
 }

@@ -3,11 +3,12 @@ import { logs } from '@opentelemetry/api-logs';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { agentLog, setAgentLogLevel } from '../runtime/agent-log';
-import type { ExportHealth } from '../runtime/export-health';
+import { registerDroppedMetric, SELF_METER, type ExportHealth } from '../runtime/export-health';
+import { AGENT_VERSION } from '../runtime/version';
 import { activeInstrumentationNames } from '../runtime/instrumentation-selection';
 import { createLogExporter, createMetricExporter, createSpanExporter, otlpUrl } from '../runtime/otlp-exporters';
 import { notifyAgentShutdown, setAgentRuntime } from '../runtime/running-agent';
@@ -77,18 +78,34 @@ export function processorPipelineFor(config: AgentConfig, env: NodeJS.ProcessEnv
 export function metricsSetupFor(config: AgentConfig): MetricsSetup {
   return createMetricsSetup(config.metrics, {
     activeInstrumentations: activeInstrumentationNames(config.agent.enabledInstrumentations, config.agent.disabledInstrumentations),
-    createMetricExporter: () => createMetricExporter(config.export),
+    createMetricExporter: (maxTimeoutMs) => createMetricExporter(config.export, maxTimeoutMs),
     metricsUrl: otlpUrl(config.export, 'metrics'),
   });
 }
 
+function disableAll(instrumentations: readonly Instrumentation[]): void {
+  for (const i of instrumentations) {
+    try {
+      i.disable();
+    } catch {
+      // an instrumentation that cannot be disabled must not stop the others
+    }
+  }
+}
+
 /**
  * The composition root: starts tracing, metrics and logs from the environment. Each concern gets
- * its own section of the settings and what it needs from the others. Never throws: on any failure
- * the app runs uninstrumented and one line says why.
+ * its own section of the settings and what it needs from the others.
+ *
+ * Everything is built first; the globals (context manager, propagator, providers), the dev view's
+ * server hook and the shutdown hooks are installed last, in one step. If any step fails, what was
+ * installed is taken back (the instrumentations, which patch as they are built, are disabled again)
+ * and what was built is shut down: the app runs untraced, never half-instrumented, and one line
+ * says why. Never throws.
  */
 export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent | undefined {
   if (running) return running;
+  const undo: Array<() => void> = [];
   try {
     const { config, problems } = loadConfig(env);
     for (const p of problems) agentLog.always(formatProblem(p));
@@ -97,6 +114,7 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
     installQuietErrorHandler();
     installFastAttributes();
 
+    // Build: nothing here changes how the app runs.
     const active = activeInstrumentationNames(config.agent.enabledInstrumentations, config.agent.disabledInstrumentations);
     const urls = exportUrls(config);
     const pipeline = processorPipelineFor(config, env);
@@ -109,56 +127,79 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
       createSpanExporter: () => createSpanExporter(config.export),
       tracesUrl: urls.traces,
     });
+    undo.push(() => disableAll(tracing.instrumentations));
     const devView = createDevView(config.devview, env);
-    const spanProcessors: SpanProcessor[] = [];
-    if (tracing.exportProcessor) spanProcessors.push(pipeline.wrapSpanProcessor(tracing.exportProcessor));
-    for (const p of devView.spanProcessors) spanProcessors.push(pipeline.wrapSpanProcessor(p));
-
     const tracerProvider = new TracerProvider({
       resource,
       sampler: pipeline.wrapSampler(tracing.sampler),
-      spanProcessors,
+      spanProcessors: pipeline.wrapSpanProcessors([...(tracing.exportProcessor ? [tracing.exportProcessor] : []), ...devView.spanProcessors]),
       spanLimits: tracing.spanLimits,
     });
-    context.setGlobalContextManager(new CompanionContextManager().enable());
-    propagation.setGlobalPropagator(tracing.propagator);
-    trace.setGlobalTracerProvider(tracerProvider);
+    undo.push(() => void tracerProvider.shutdown().catch(() => undefined));
 
     const metricsSetup = metricsSetupFor(config);
+    undo.push(() => disableAll(metricsSetup.instrumentations));
+    // Readers start their timers and the Prometheus endpoint as the provider takes them.
     const meterProvider = new MeterProvider({ resource, readers: metricsSetup.readers, views: metricsSetup.views });
-    metrics.setGlobalMeterProvider(meterProvider);
+    undo.push(() => void meterProvider.shutdown().catch(() => undefined));
+    registerDroppedMetric(meterProvider.getMeter(SELF_METER, AGENT_VERSION));
 
     const logsSetup = createLogsSetup(config.logs, {
       activeInstrumentations: active,
       createLogExporter: () => createLogExporter(config.export),
+      logsUrl: urls.logs,
     });
+    undo.push(() => disableAll(logsSetup.instrumentations));
     const loggerProvider = new LoggerProvider({
       resource,
-      processors: [...logsSetup.processors, ...devView.logRecordProcessors].map((p) => pipeline.wrapLogRecordProcessor(p)),
+      processors: pipeline.wrapLogRecordProcessors([...logsSetup.processors, ...devView.logRecordProcessors]),
     });
-    logs.setGlobalLoggerProvider(loggerProvider);
+    undo.push(() => void loggerProvider.shutdown().catch(() => undefined));
+    const instrumentations: Instrumentation[] = [...tracing.instrumentations, ...metricsSetup.instrumentations, ...logsSetup.instrumentations];
 
-    const instrumentations: Instrumentation[] = [
-      ...tracing.instrumentations,
-      ...metricsSetup.instrumentations,
-      ...logsSetup.instrumentations,
-    ];
-    registerInstrumentations({ instrumentations, tracerProvider, meterProvider });
+    const contextManager = new CompanionContextManager();
 
     const stopAll = async () => {
       notifyAgentShutdown();
       await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown(), loggerProvider.shutdown()]);
     };
-    const shutdown = installShutdownHooks({ shutdown: stopAll }, config.agent.shutdownTimeoutMs, config.agent.handleSignals);
-
-    running = {
+    const agent: RunningAgent = {
       config, resource, tracerProvider, meterProvider, loggerProvider, pipeline, traceExportHealth: tracing.exportHealth,
-      redact: pipeline.redact, shutdown,
+      redact: pipeline.redact,
+      shutdown: stopAll,
     };
+
+    // Install, in one step.
+    undo.push(() => {
+      trace.disable();
+      context.disable();
+      propagation.disable();
+      metrics.disable();
+      logs.disable();
+    });
+    context.setGlobalContextManager(contextManager.enable());
+    propagation.setGlobalPropagator(tracing.propagator);
+    trace.setGlobalTracerProvider(tracerProvider);
+    metrics.setGlobalMeterProvider(meterProvider);
+    logs.setGlobalLoggerProvider(loggerProvider);
+    registerInstrumentations({ instrumentations, tracerProvider, meterProvider });
+    undo.push(devView.install());
+    logsSetup.activate();
+    const hooks = installShutdownHooks({ shutdown: stopAll }, config.agent.shutdownTimeoutMs, config.agent.handleSignals);
+    undo.push(() => hooks.uninstall());
+
+    running = { ...agent, shutdown: hooks.shutdown };
     setAgentRuntime(running);
     agentLog.info(`started: ${instrumentations.map((i) => i.instrumentationName.replace('@opentelemetry/instrumentation-', '')).join(', ')}`);
     return running;
   } catch (err) {
+    for (const step of undo.reverse()) {
+      try {
+        step();
+      } catch {
+        // keep taking the rest back
+      }
+    }
     agentLog.always(`otel-companion could not start (${(err as Error)?.message ?? String(err)}); the app runs without telemetry`);
     return undefined;
   }

@@ -16,7 +16,11 @@ export interface DevViewSetup {
   readonly logRecordProcessors: LogRecordProcessor[];
   /** The documents served on /_profile (undefined when the transport is off). */
   readonly profiles?: ProfileStore<string>;
+  /** Hooks /_profile into the app's HTTP servers, once start-up has succeeded; returns how to take it back. */
+  install(): () => void;
 }
+
+const NOTHING: DevViewSetup = { spanProcessors: [], logRecordProcessors: [], install: () => () => {} };
 
 export type DevViewConfig = SettingsOf<typeof devviewSettings>;
 
@@ -32,14 +36,14 @@ export function createDevView(config: DevViewConfig, env: NodeJS.ProcessEnv = pr
     return setUp(config, env);
   } catch (err) {
     agentLog.warn(`dev view and /_profile are off: ${(err as Error)?.message ?? String(err)}`);
-    return { spanProcessors: [], logRecordProcessors: [] };
+    return NOTHING;
   }
 }
 
 function setUp(d: DevViewConfig, env: NodeJS.ProcessEnv): DevViewSetup {
   const showTree = d.dev;
   const serve = profileEnabled(d);
-  if (!showTree && !serve) return { spanProcessors: [], logRecordProcessors: [] };
+  if (!showTree && !serve) return NOTHING;
   // Loaded only when on: the converters (and their dependencies) cost start-up time otherwise.
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { ProfileStore } = require('../../converters/profile-store') as typeof import('../../converters/profile-store');
@@ -50,14 +54,19 @@ function setUp(d: DevViewConfig, env: NodeJS.ProcessEnv): DevViewSetup {
   const { renderTree } = require('./tree') as typeof import('./tree');
   /* eslint-enable @typescript-eslint/no-require-imports */
   let profiles: ProfileStore<string> | undefined;
+  let install: () => () => void = () => () => {};
   if (serve) {
-    profiles = new ProfileStore<string>({
+    const store = new ProfileStore<string>({
       maxEntries: d.profileMaxDocuments, ttlMs: d.profileTtlSeconds * 1000,
       maxTotalSize: d.profileMaxBytes, sizeOf: (s) => s.length,
     });
+    profiles = store;
     const production = env.NODE_ENV === 'production';
-    installProfileEndpoint({ path: d.profilePath, token: d.profileToken, production, store: profiles });
-    if (production && d.profileToken === undefined) agentLog.warn(`${d.profilePath} answers 403: NODE_ENV=production and no OTEL_COMPANION_PROFILE_TOKEN`);
+    install = () => {
+      const uninstall = installProfileEndpoint({ path: d.profilePath, token: d.profileToken, production, store });
+      if (production && d.profileToken === undefined) agentLog.warn(`${d.profilePath} answers 403: NODE_ENV=production and no OTEL_COMPANION_PROFILE_TOKEN`);
+      return uninstall;
+    };
   }
   const store = profiles;
   const collector = new TraceCollector({
@@ -70,5 +79,5 @@ function setUp(d: DevViewConfig, env: NodeJS.ProcessEnv): DevViewSetup {
       }
     },
   });
-  return { spanProcessors: [collector], logRecordProcessors: [collector.logProcessor], profiles };
+  return { spanProcessors: [collector], logRecordProcessors: [collector.logProcessor], profiles, install };
 }

@@ -99,8 +99,12 @@ function instrumentServer(server: http.Server, opts: ProfileEndpointOptions): vo
   } as typeof server.emit;
 }
 
-/** Wraps http.createServer and https.createServer so every server the app creates gets the transport. */
-export function installProfileEndpoint(opts: ProfileEndpointOptions): void {
+/**
+ * Wraps http.createServer and https.createServer so every server the app creates gets the
+ * transport. Returns a function that puts the originals back.
+ */
+export function installProfileEndpoint(opts: ProfileEndpointOptions): () => void {
+  const restore: Array<() => void> = [];
   for (const name of ['node:http', 'node:https'] as const) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(name) as typeof http;
@@ -113,9 +117,17 @@ export function installProfileEndpoint(opts: ProfileEndpointOptions): void {
     } as typeof mod.createServer & { __otelCompanionProfile?: boolean };
     createServer.__otelCompanionProfile = true;
     mod.createServer = createServer;
+    restore.push(() => { mod.createServer = original; });
   }
-  try {
-    // Keep `import { createServer } from 'node:http'` (ESM) in step with the patched function.
-    (require('node:module') as { syncBuiltinESMExports(): void }).syncBuiltinESMExports();
-  } catch { /* older runtimes: CJS callers are covered */ }
+  const syncEsm = () => {
+    try {
+      // Keep `import { createServer } from 'node:http'` (ESM) in step with the patched function.
+      (require('node:module') as { syncBuiltinESMExports(): void }).syncBuiltinESMExports();
+    } catch { /* older runtimes: CJS callers are covered */ }
+  };
+  syncEsm();
+  return () => {
+    for (const undo of restore) undo();
+    syncEsm();
+  };
 }

@@ -4,6 +4,7 @@ import {
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { agentLog } from '../runtime/agent-log';
+import { ExportHealth, queueDropListener, trackExports } from '../runtime/export-health';
 import { setActiveLogsConfig, type LogsConfig } from './logs-config';
 
 /**
@@ -16,13 +17,16 @@ export interface LogsSetup {
   /** Exporting processors; the processors pipeline wraps each one. */
   readonly processors: LogRecordProcessor[];
   readonly instrumentations: Instrumentation[];
+  /** createLogger() follows these settings from now on; called once start-up has succeeded. */
+  activate(): void;
 }
 
 export interface LogsDeps {
   /** Instrumentations to load (agent/runtime/instrumentation-selection). */
   readonly activeInstrumentations: ReadonlySet<string>;
-  /** The OTLP log record exporter (with its export-health tracking). */
+  /** The OTLP log record exporter, and where it sends (for the export-health lines). */
   createLogExporter(): LogRecordExporter;
+  readonly logsUrl: string;
 }
 
 function exportingProcessors(config: LogsConfig, deps: LogsDeps): LogRecordProcessor[] {
@@ -31,8 +35,11 @@ function exportingProcessors(config: LogsConfig, deps: LogsDeps): LogRecordProce
       return [];
     case 'console':
       return [new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() })];
-    default:
-      return [new BatchLogRecordProcessor({ exporter: deps.createLogExporter() })];
+    default: {
+      const health = new ExportHealth('logs', 'log records', deps.logsUrl);
+      const exporter = trackExports(deps.createLogExporter(), health, (records: unknown[]) => records.length);
+      return [new BatchLogRecordProcessor({ exporter, selfObsMeterProvider: queueDropListener(health) })];
+    }
   }
 }
 
@@ -54,11 +61,13 @@ function winstonInstrumentation(config: LogsConfig, active: ReadonlySet<string>)
   }
 }
 
-/** The logs concern of a starting agent; createLogger() reads these settings from now on. */
 export function createLogsSetup(config: LogsConfig, deps: LogsDeps): LogsSetup {
-  setActiveLogsConfig(config);
   const instrumentation = winstonInstrumentation(config, deps.activeInstrumentations);
-  return { processors: exportingProcessors(config, deps), instrumentations: instrumentation ? [instrumentation] : [] };
+  return {
+    processors: exportingProcessors(config, deps),
+    instrumentations: instrumentation ? [instrumentation] : [],
+    activate: () => setActiveLogsConfig(config),
+  };
 }
 
 export { LOG_LEVELS, type LogLevel } from './settings';

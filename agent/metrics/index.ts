@@ -21,8 +21,8 @@ export type MetricsConfig = SettingsOf<typeof metricsSettings>;
 export interface MetricsDeps {
   /** Instrumentations to load (agent/runtime/instrumentation-selection). */
   readonly activeInstrumentations: ReadonlySet<string>;
-  /** The OTLP metric exporter, and where it sends (for the export-health lines). */
-  createMetricExporter(): PushMetricExporter;
+  /** The OTLP metric exporter, giving up within `maxTimeoutMs`, and where it sends (for the export-health lines). */
+  createMetricExporter(maxTimeoutMs: number): PushMetricExporter;
   readonly metricsUrl: string;
 }
 
@@ -80,17 +80,21 @@ export function createReaders(m: MetricsConfig, deps: Pick<MetricsDeps, 'createM
     if (names.length > 1) agentLog.warn(`OTEL_METRICS_EXPORTER=${names.join(',')} contains "none": no metrics are exported`);
     return [];
   }
+  const readerTimeoutMs = Math.min(m.exportTimeoutMs, m.exportIntervalMs);
   const periodic = (exporter: PushMetricExporter) => new PeriodicExportingMetricReader({
     exporter,
     exportIntervalMillis: m.exportIntervalMs,
-    exportTimeoutMillis: Math.min(m.exportTimeoutMs, m.exportIntervalMs),
+    exportTimeoutMillis: readerTimeoutMs,
   });
   const readers: MetricReader[] = [];
   for (const name of names) {
     try {
       if (name === 'otlp') {
-        const health = new ExportHealth('metric points', deps.metricsUrl);
-        readers.push(periodic(trackExports(deps.createMetricExporter(), health, countDataPoints)));
+        const health = new ExportHealth('metrics', 'metric points', deps.metricsUrl);
+        // The exporter gives up a little before the reader does: a failed export is then a result
+        // that ExportHealth tells once, not the reader's "export timed out" error on every run.
+        const exporter = deps.createMetricExporter(Math.max(1, Math.floor(readerTimeoutMs * 0.8)));
+        readers.push(periodic(trackExports(exporter, health, countDataPoints)));
       } else if (name === 'console') {
         readers.push(periodic(new ConsoleMetricExporter()));
       } else if (name === 'prometheus') {

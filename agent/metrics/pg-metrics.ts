@@ -35,8 +35,8 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
   private declare observe?: (result: BatchObservableResult) => void;
   private declare observedMeter?: Meter;
 
-  constructor() {
-    super(PG_METRICS_SCOPE, AGENT_VERSION, {});
+  constructor(config: InstrumentationConfig = {}) {
+    super(PG_METRICS_SCOPE, AGENT_VERSION, config);
   }
 
   private get registry(): PoolRegistry {

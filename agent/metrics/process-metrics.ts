@@ -24,8 +24,8 @@ export class ProcessMetricsInstrumentation extends InstrumentationBase<Instrumen
   private declare observe?: (result: BatchObservableResult) => void;
   private declare observedMeter?: Meter;
 
-  constructor() {
-    super(PROCESS_METRICS_SCOPE, AGENT_VERSION, {});
+  constructor(config: InstrumentationConfig = {}) {
+    super(PROCESS_METRICS_SCOPE, AGENT_VERSION, config);
   }
 
   protected init() {

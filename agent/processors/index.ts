@@ -22,10 +22,13 @@ import { RedactingLogRecordProcessor, RedactingSpanProcessor } from './signal-pr
 export interface ProcessorPipeline {
   /** Drops whole traces for filtered routes and calls to the collector itself. */
   wrapSampler(base: Sampler): Sampler;
-  /** Runs before `next` (the exporting processor): redacts spans and span events. */
-  wrapSpanProcessor(next: SpanProcessor): SpanProcessor;
-  /** Runs before `next`: redacts log records. */
-  wrapLogRecordProcessor(next: LogRecordProcessor): LogRecordProcessor;
+  /**
+   * Puts redaction in front of every span processor that can see a span (export, dev view): each
+   * span is redacted once, and one that cannot be redacted reaches none of them.
+   */
+  wrapSpanProcessors(next: SpanProcessor[]): SpanProcessor[];
+  /** The same for log records. */
+  wrapLogRecordProcessors(next: LogRecordProcessor[]): LogRecordProcessor[];
   /** Redacts any value (business-event meta, log fields) and returns a copy. Never throws. */
   redact(value: unknown): unknown;
   /** Extra options for the http instrumentation (header capture, enrichment, ignore hooks). */
@@ -128,8 +131,8 @@ export function createProcessorPipeline(p: ProcessorsConfig, ctx: PipelineContex
 
   return {
     wrapSampler: (base) => new FilteringSampler(base, routes, collector),
-    wrapSpanProcessor: (next) => (redactor ? new RedactingSpanProcessor(next, redactor) : next),
-    wrapLogRecordProcessor: (next) => (redactor ? new RedactingLogRecordProcessor(next, redactor) : next),
+    wrapSpanProcessors: (next) => (redactor && next.length ? [new RedactingSpanProcessor(next, redactor)] : next),
+    wrapLogRecordProcessors: (next) => (redactor && next.length ? [new RedactingLogRecordProcessor(next, redactor)] : next),
     redact: (value) => (redactor ? redactor.value(value) : value),
     httpConfig,
     pgConfig: { enhancedDatabaseReporting: p.dbRecordParameters },

@@ -2,33 +2,27 @@ import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { agentLog } from '../runtime/agent-log';
+import { countDropped } from '../runtime/export-health';
 import type { Redactor } from './redactor';
 
-// Set on a span or log record once it is redacted: several exporting processors (OTLP, dev view)
-// each get a wrapper, and the work must be done once.
-const REDACTED = Symbol.for('otel-companion.redacted');
-
-type Marked = { [REDACTED]?: true };
 type MutableSpan = {
   name: string;
   attributes: Record<string, unknown>;
   events: Array<{ name: string; attributes?: Record<string, unknown> }>;
   links: Array<{ attributes?: Record<string, unknown> }>;
   status: { code: number; message?: string };
-} & Marked;
+};
 
 let warned = false;
 function warnOnce(what: string, err: unknown): void {
   if (warned) return;
   warned = true;
-  agentLog.warn(`redaction failed on a ${what} (${(err as Error)?.message ?? String(err)}); it was dropped rather than exported unredacted`);
+  agentLog.warn(`redaction failed on a ${what} (${(err as Error)?.message ?? String(err)}); it was dropped on every path (export, dev view, /_profile) rather than shown unredacted; further failures are counted in otel_companion.dropped{reason="redaction_failed"}`);
 }
 
 /** Redacts a finished span in place: name, attributes, events, links and status message. */
 export function redactSpan(redactor: Redactor, span: ReadableSpan): void {
   const s = span as unknown as MutableSpan;
-  if (s[REDACTED]) return;
-  s[REDACTED] = true;
   const name = redactor.spanName(s.name);
   if (name !== s.name) s.name = name;
   redactor.attributesInPlace(s.attributes);
@@ -48,12 +42,16 @@ export function redactSpan(redactor: Redactor, span: ReadableSpan): void {
   }
 }
 
-/** Runs redaction before `next`; a span that cannot be redacted is dropped, never exported raw. */
+/**
+ * Redacts each ended span once, then hands it to every processor behind it (export, dev view).
+ * A span that cannot be redacted reaches none of them: it is dropped and counted, never shown or
+ * exported half-redacted.
+ */
 export class RedactingSpanProcessor implements SpanProcessor {
-  constructor(private readonly next: SpanProcessor, private readonly redactor: Redactor) {}
+  constructor(private readonly next: readonly SpanProcessor[], private readonly redactor: Redactor) {}
 
   onStart(span: Span, parentContext: Context): void {
-    this.next.onStart(span, parentContext);
+    for (let i = 0; i < this.next.length; i++) this.next[i]!.onStart(span, parentContext);
   }
 
   onEnd(span: ReadableSpan): void {
@@ -61,57 +59,57 @@ export class RedactingSpanProcessor implements SpanProcessor {
       redactSpan(this.redactor, span);
     } catch (err) {
       warnOnce('span', err);
+      countDropped('traces', 'redaction_failed', 1);
       return;
     }
-    this.next.onEnd(span);
+    for (let i = 0; i < this.next.length; i++) this.next[i]!.onEnd(span);
   }
 
-  forceFlush(): Promise<void> {
-    return this.next.forceFlush();
+  async forceFlush(): Promise<void> {
+    await Promise.all(this.next.map((p) => p.forceFlush()));
   }
 
-  shutdown(): Promise<void> {
-    return this.next.shutdown();
+  async shutdown(): Promise<void> {
+    await Promise.all(this.next.map((p) => p.shutdown()));
   }
 }
 
 /** Redacts a log record in place, while the SDK still allows changes (inside onEmit). */
 export function redactLogRecord(redactor: Redactor, record: ReadWriteLogRecord): void {
-  const r = record as ReadWriteLogRecord & Marked;
-  if (r[REDACTED]) return;
-  r[REDACTED] = true;
-  const body = r.body;
+  const body = record.body;
   if (typeof body === 'string') {
     const red = redactor.text(body);
-    if (red !== body) r.body = red;
+    if (red !== body) record.body = red;
   } else if (body !== null && typeof body === 'object') {
-    r.body = redactor.value(body) as typeof body;
+    record.body = redactor.value(body) as typeof body;
   }
-  redactor.attributesInPlace(r.attributes as Record<string, unknown>);
+  redactor.attributesInPlace(record.attributes as Record<string, unknown>);
 }
 
+/** Redacts each log record once, before every processor behind it; one that cannot be redacted reaches none. */
 export class RedactingLogRecordProcessor implements LogRecordProcessor {
-  constructor(private readonly next: LogRecordProcessor, private readonly redactor: Redactor) {}
+  constructor(private readonly next: readonly LogRecordProcessor[], private readonly redactor: Redactor) {}
 
   onEmit(logRecord: ReadWriteLogRecord, context?: Context): void {
     try {
       redactLogRecord(this.redactor, logRecord);
     } catch (err) {
       warnOnce('log record', err);
+      countDropped('logs', 'redaction_failed', 1);
       return;
     }
-    this.next.onEmit(logRecord, context);
+    for (let i = 0; i < this.next.length; i++) this.next[i]!.onEmit(logRecord, context);
   }
 
   enabled(options: Parameters<NonNullable<LogRecordProcessor['enabled']>>[0]): boolean {
-    return this.next.enabled ? this.next.enabled(options) : true;
+    return this.next.some((p) => (p.enabled ? p.enabled(options) : true));
   }
 
-  forceFlush(): Promise<void> {
-    return this.next.forceFlush();
+  async forceFlush(): Promise<void> {
+    await Promise.all(this.next.map((p) => p.forceFlush()));
   }
 
-  shutdown(): Promise<void> {
-    return this.next.shutdown();
+  async shutdown(): Promise<void> {
+    await Promise.all(this.next.map((p) => p.shutdown()));
   }
 }

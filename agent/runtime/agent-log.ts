@@ -37,9 +37,24 @@ export const agentLog = {
   always: (line: string) => write('', [line]),
 };
 
+/**
+ * Upstream diagnostics about export failures that ExportHealth already tells (one line when an
+ * outage starts, one when it ends, with the counts): at debug level only, so an outage does not
+ * repeat them on every export.
+ */
+const TOLD_BY_EXPORT_HEALTH = [
+  /^PeriodicExportingMetricReader: metrics export timed out/,
+  /^Dropped \d+ spans because maxQueueSize reached/,
+];
+
+function toldByExportHealth(message: string): boolean {
+  for (let i = 0; i < TOLD_BY_EXPORT_HEALTH.length; i++) if (TOLD_BY_EXPORT_HEALTH[i]!.test(message)) return true;
+  return false;
+}
+
 const diagBridge: DiagLogger = {
-  error: (m, ...a) => agentLog.error(m, ...a),
-  warn: (m, ...a) => agentLog.warn(m, ...a),
+  error: (m, ...a) => (toldByExportHealth(m) ? agentLog.debug(m, ...a) : agentLog.error(m, ...a)),
+  warn: (m, ...a) => (toldByExportHealth(m) ? agentLog.debug(m, ...a) : agentLog.warn(m, ...a)),
   info: (m, ...a) => agentLog.info(m, ...a),
   debug: (m, ...a) => agentLog.debug(m, ...a),
   verbose: (m, ...a) => { if (level >= DiagLogLevel.VERBOSE) write(' verbose', [m, ...a]); },

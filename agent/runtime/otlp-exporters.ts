@@ -4,7 +4,6 @@ import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { SettingsOf } from '../config';
 import type { exportSettings } from './export-settings';
-import { ExportHealth, trackExports } from './export-health';
 
 export type ExportConfig = SettingsOf<typeof exportSettings>;
 export type Signal = 'traces' | 'metrics' | 'logs';
@@ -16,8 +15,8 @@ export function otlpUrl(s: ExportConfig, signal: Signal): string {
   return `${s.otlpEndpoint.replace(/\/+$/, '')}/v1/${signal}`;
 }
 
-function exporterOptions(config: ExportConfig, signal: Signal) {
-  return { url: otlpUrl(config, signal), headers: { ...config.otlpHeaders }, timeoutMillis: config.otlpTimeoutMs };
+function exporterOptions(config: ExportConfig, signal: Signal, maxTimeoutMs = Infinity) {
+  return { url: otlpUrl(config, signal), headers: { ...config.otlpHeaders }, timeoutMillis: Math.min(config.otlpTimeoutMs, maxTimeoutMs) };
 }
 
 interface BasicExporter<T> {
@@ -56,9 +55,12 @@ function buildSpanExporter(config: ExportConfig): SpanExporter {
   return new OTLPTraceExporter(opts);
 }
 
-/** Not tracked here: the metrics concern counts data points (agent/metrics). */
-export function createMetricExporter(config: ExportConfig): PushMetricExporter {
-  const opts = exporterOptions(config, 'metrics');
+/**
+ * `maxTimeoutMs`: the metric reader gives up on an export after its own timeout; the exporter must
+ * give up first, so that a failure is a result (told by ExportHealth) and not an upstream error line.
+ */
+export function createMetricExporter(config: ExportConfig, maxTimeoutMs?: number): PushMetricExporter {
+  const opts = exporterOptions(config, 'metrics', maxTimeoutMs);
   if (config.otlpProtocol === 'http/json') {
     const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
     return new OTLPMetricExporter(opts);
@@ -68,9 +70,7 @@ export function createMetricExporter(config: ExportConfig): PushMetricExporter {
 }
 
 export function createLogExporter(config: ExportConfig): LogRecordExporter {
-  const health = new ExportHealth('log records', otlpUrl(config, 'logs'));
-  const exporter = lazyExporter<ReadableLogRecord, LogRecordExporter>(() => buildLogExporter(config));
-  return trackExports(exporter, health, (records: unknown[]) => records.length);
+  return lazyExporter<ReadableLogRecord, LogRecordExporter>(() => buildLogExporter(config));
 }
 
 function buildLogExporter(config: ExportConfig): LogRecordExporter {

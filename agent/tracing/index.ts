@@ -5,7 +5,7 @@ import {
   AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ConsoleSpanExporter, ParentBasedSampler, SimpleSpanProcessor,
   TraceIdRatioBasedSampler, type Sampler, type SpanExporter, type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { ExportHealth, trackExports } from '../runtime/export-health';
+import { ExportHealth, queueDropListener, trackExports } from '../runtime/export-health';
 import { createTracingInstrumentations, type InstrumentationHooks, type TracingConfig } from './instrumentations';
 
 export type { TracingConfig, InstrumentationHooks } from './instrumentations';
@@ -31,7 +31,7 @@ export interface TracingSetup {
 }
 
 export function createTracingSetup(config: TracingConfig, deps: TracingDeps): TracingSetup {
-  const exportHealth = new ExportHealth('spans', deps.tracesUrl);
+  const exportHealth = new ExportHealth('traces', 'spans', deps.tracesUrl);
   return {
     sampler: buildSampler(config),
     propagator: buildPropagator(config),
@@ -72,5 +72,7 @@ function spanExportProcessor(config: TracingConfig, deps: TracingDeps, health: E
     exportTimeoutMillis: config.bspExportTimeoutMs,
     maxQueueSize: config.bspMaxQueueSize,
     maxExportBatchSize: Math.min(config.bspMaxExportBatchSize, config.bspMaxQueueSize),
+    // Spans refused by the full queue are counted through the processor's own self-observability.
+    selfObsMeterProvider: queueDropListener(health),
   });
 }

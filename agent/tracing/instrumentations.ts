@@ -24,7 +24,9 @@ export interface InstrumentationHooks {
 const BUILT_ELSEWHERE = new Set(['winston', 'runtime-node']);
 
 /**
- * Builds only the instrumentations that are asked for. The supported set is tuned here; any other
+ * Builds only the instrumentations that are asked for. They patch modules as they are built
+ * (require-in-the-middle decides once per module whether to patch it, so an instrumentation must be
+ * enabled before anything requires its module); a start-up that fails later disables them again. The supported set is tuned here; any other
  * name is an opt-in: `@opentelemetry/instrumentation-<name>` is loaded when the app has it installed.
  */
 export function createTracingInstrumentations(config: TracingConfig, active: ReadonlySet<string>, hooks: InstrumentationHooks): Instrumentation[] {

@@ -57,6 +57,15 @@ export interface OtlpReceiver {
   waitFor(predicate: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
   /** Make the next requests fail with this HTTP status (to simulate a failing collector); undefined to heal. */
   failWith(status: number | undefined): void;
+  /**
+   * Stop listening: new exports are refused (ECONNREFUSED), as with a collector that is down.
+   * Requests already being received are answered first, so nothing is both received and failed.
+   */
+  down(): Promise<void>;
+  /** Listen again on the same port. */
+  up(): Promise<void>;
+  /** Spans received so far (kept as requests arrive, for counting large volumes cheaply). */
+  spanCount(): number;
   clear(): void;
   close(): Promise<void>;
 }
@@ -87,6 +96,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const rawBodies: Buffer[] = [];
   let failStatus: number | undefined;
 
+  let receivedSpans = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -105,7 +115,13 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       rawBodies.push(body);
       const isJson = String(req.headers['content-type'] ?? '').includes('json');
       try {
-        requests[signal].push(isJson ? (JSON.parse(body.toString('utf8')) as AnyValue) : decodeOtlpProtobuf(signal, body));
+        const decoded = isJson ? (JSON.parse(body.toString('utf8')) as AnyValue) : decodeOtlpProtobuf(signal, body);
+        requests[signal].push(decoded);
+        if (signal === 'traces') {
+          for (const rs of (decoded.resourceSpans as AnyValue[]) ?? []) {
+            for (const ss of (rs.scopeSpans as AnyValue[]) ?? []) receivedSpans += ((ss.spans as unknown[]) ?? []).length;
+          }
+        }
       } catch (err) {
         res.writeHead(400, { 'content-type': 'text/plain' }).end(String(err));
         return;
@@ -216,7 +232,20 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     failWith(status) {
       failStatus = status;
     },
+    down: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    }),
+    up: () => new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
+    }),
+    spanCount: () => receivedSpans,
     clear() {
+      receivedSpans = 0;
       requests.traces.length = 0;
       requests.metrics.length = 0;
       requests.logs.length = 0;

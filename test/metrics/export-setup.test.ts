@@ -87,7 +87,7 @@ describe('bucket settings', () => {
 describe('readers', () => {
   it('otlp and console push periodically at OTEL_METRIC_EXPORT_INTERVAL', async () => {
     const { config } = loadConfig({ OTEL_METRICS_EXPORTER: 'otlp,console', OTEL_METRIC_EXPORT_INTERVAL: '5000' });
-    const readers = createReaders(config.metrics, { createMetricExporter: () => createMetricExporter(config.export), metricsUrl: otlpUrl(config.export, 'metrics') });
+    const readers = createReaders(config.metrics, { createMetricExporter: (max) => createMetricExporter(config.export, max), metricsUrl: otlpUrl(config.export, 'metrics') });
     expect(readers).toHaveLength(2);
     for (const r of readers) {
       expect(r).toBeInstanceOf(PeriodicExportingMetricReader);

@@ -23,7 +23,7 @@ function tracing(pipeline: ProcessorPipeline, base: Sampler = new AlwaysOnSample
   const exporter = new InMemorySpanExporter();
   const provider = new TracerProvider({
     sampler: pipeline.wrapSampler(base),
-    spanProcessors: [pipeline.wrapSpanProcessor(new SimpleSpanProcessor({ exporter }))],
+    spanProcessors: pipeline.wrapSpanProcessors([new SimpleSpanProcessor({ exporter })]),
   });
   return { exporter, tracer: provider.getTracer('test'), provider };
 }
@@ -95,12 +95,12 @@ describe('redaction of spans, events and logs', () => {
     expect(s!.status.message).toBe('session expired for [REDACTED:jwt]');
   });
 
-  it('redacts a span once even when several exporting processors are wrapped', () => {
+  it('redacts a span once for every processor behind it', () => {
     const pipeline = pipelineFrom();
     const a = new InMemorySpanExporter();
     const b = new InMemorySpanExporter();
     const provider = new TracerProvider({
-      spanProcessors: [pipeline.wrapSpanProcessor(new SimpleSpanProcessor({ exporter: a })), pipeline.wrapSpanProcessor(new SimpleSpanProcessor({ exporter: b }))],
+      spanProcessors: pipeline.wrapSpanProcessors([new SimpleSpanProcessor({ exporter: a }), new SimpleSpanProcessor({ exporter: b })]),
     });
     provider.getTracer('t').startSpan('s', { attributes: { q: 'password=x1y2z3' } }).end();
     expect(a.getFinishedSpans()[0]!.attributes.q).toBe('password=[REDACTED]');
@@ -110,7 +110,7 @@ describe('redaction of spans, events and logs', () => {
   it('redacts log bodies (string and structured) and attributes, nested maps included', () => {
     const pipeline = pipelineFrom();
     const exporter = new InMemoryLogRecordExporter();
-    const provider = new LoggerProvider({ processors: [pipeline.wrapLogRecordProcessor(new SimpleLogRecordProcessor({ exporter }))] });
+    const provider = new LoggerProvider({ processors: pipeline.wrapLogRecordProcessors([new SimpleLogRecordProcessor({ exporter })]) });
     const logger = provider.getLogger('t');
     logger.emit({ severityNumber: SeverityNumber.WARN, body: 'upstream said Authorization: Bearer abcdefgh12345678', attributes: { meta: { user: { apiKey: 'k-1' }, mail: 'bob@example.org' } } });
     logger.emit({ body: { msg: 'card 4111 1111 1111 1111', password: 'x' } });
