@@ -25,12 +25,16 @@ export interface ProfileEndpointOptions {
   store: ProfileStore<string>;
 }
 
-function presentedToken(req: http.IncomingMessage, url: URL): string | undefined {
+/**
+ * The token from a header only: a token in the query string would end up in access logs, proxy
+ * logs and browser history, so it is never accepted there.
+ */
+function presentedToken(req: http.IncomingMessage): string | undefined {
   const header = req.headers[TOKEN_HEADER];
   if (typeof header === 'string') return header;
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7);
-  return url.searchParams.get('token') ?? undefined;
+  return undefined;
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -47,8 +51,13 @@ export function handleProfileRequest(opts: ProfileEndpointOptions, req: http.Inc
   const url = new URL(req.url ?? '/', 'http://profile');
   if (req.method !== 'GET' && req.method !== 'HEAD') { answer(res, 405, 'only GET\n'); return; }
   if (opts.token !== undefined) {
-    const given = presentedToken(req, url);
-    if (given === undefined || !sameSecret(given, opts.token)) { answer(res, 403, 'forbidden: present the profile token\n'); return; }
+    const given = presentedToken(req);
+    if (given === undefined || !sameSecret(given, opts.token)) {
+      answer(res, 403, url.searchParams.has('token')
+        ? 'forbidden: the profile token is accepted in a header only (X-Http-Debug-Token or Authorization: Bearer), never in the URL\n'
+        : 'forbidden: present the profile token in the X-Http-Debug-Token or Authorization: Bearer header\n');
+      return;
+    }
   } else if (opts.production) {
     answer(res, 403, 'forbidden: /_profile is off under NODE_ENV=production unless OTEL_COMPANION_PROFILE_TOKEN is set\n');
     return;

@@ -13,7 +13,7 @@ export const devviewSettings = {
   }),
   profileToken: optionalText({
     env: 'OTEL_COMPANION_PROFILE_TOKEN', file: 'devview.profileToken',
-    description: 'When set, /_profile answers only requests presenting it (header X-Http-Debug-Token, Authorization: Bearer, or ?token=); the only way to use /_profile under NODE_ENV=production.',
+    description: 'When set, /_profile answers only requests presenting it in a header (X-Http-Debug-Token or Authorization: Bearer; never in the URL, where it would end up in access logs); the only way to use /_profile under NODE_ENV=production.',
   }),
   profilePath: text({
     env: 'OTEL_COMPANION_PROFILE_PATH', file: 'devview.profilePath', default: '/_profile/', pattern: /^\/[A-Za-z0-9._~\-/]*\/$/, patternText: 'a path starting and ending with /',

@@ -126,6 +126,10 @@ describe('dev view and /_profile in a real app (express + pg under --require)', 
     expect((await fetch(`${tok.baseUrl}/_profile/?id=${id}`)).status).toBe(403);
     expect((await fetch(`${tok.baseUrl}/_profile/?id=${id}`, { headers: { 'x-http-debug-token': 'wrong' } })).status).toBe(403);
     expect((await fetch(`${tok.baseUrl}/_profile/?id=${id}`, { headers: { 'x-http-debug-token': 's3cret-token' } })).status).toBe(200);
-    expect((await fetch(`${tok.baseUrl}/_profile/?id=${id}&token=s3cret-token`)).status).toBe(200);
+    expect((await fetch(`${tok.baseUrl}/_profile/?id=${id}`, { headers: { authorization: 'Bearer s3cret-token' } })).status).toBe(200);
+    // Never in the query string: it would end up in access logs.
+    const inUrl = await fetch(`${tok.baseUrl}/_profile/?id=${id}&token=s3cret-token`);
+    expect(inUrl.status).toBe(403);
+    expect(await inUrl.text()).toMatch(/header only/);
   });
 });
