@@ -11,7 +11,7 @@ export { type EventMeta } from './meta';
 const SCOPE = 'otel-companion.events';
 
 // Attribute names. `event.name` is the OTel name (semconv, incubating: copied rather than imported
-// from the unstable entry point, as semconv advises); the rest are seed 000's fields.
+// from the unstable entry point, as semconv advises); the rest are the event log's own fields.
 export const ATTR_EVENT_NAME = 'event.name';
 export const ATTR_EVENT_CONTEXT = 'event.context';
 export const ATTR_EXECUTION_ID = 'execution_id';
@@ -20,7 +20,7 @@ export const ATTR_EVENT_DATE = 'event_date';
 export const EVENTS_COUNTER = 'app.events';
 
 export interface RecordEventOptions {
-  /** Where the event happens, e.g. the flow `import-participants` (seed 000's context). */
+  /** Where the event happens, e.g. the flow `import-participants`. */
   context?: string;
   /** Groups the events of one execution. Default: the current trace id (a new UUID outside any trace). */
   executionId?: string;
@@ -28,7 +28,7 @@ export interface RecordEventOptions {
   severity?: 'info' | 'warn' | 'error';
 }
 
-/** One recorded event, as seed 000's "Create log event" flow builds it. */
+/** One recorded event, as it appears in the event log. */
 export interface BusinessEvent {
   event_name: string;
   event_date: string;
@@ -101,7 +101,7 @@ function emit(event: BusinessEvent, span: Span, severity: SeverityNumber): void 
 }
 
 /**
- * Records seed 000's business event through OpenTelemetry: a span event on the active span (or a
+ * Records a business event through OpenTelemetry: a span event on the active span (or a
  * short span of its own), a log record with `event.name`, and `app.events` += 1. Returns what was
  * recorded, or undefined if recording failed. Never throws.
  */
@@ -141,7 +141,7 @@ export function recordEvent(eventName: string, meta?: EventMeta, options: Record
   }
 }
 
-/** Seed 000's "Init Logger": one execution id and context for a run of events. */
+/** One execution id and context for a run of events (an import, a job). */
 export interface Execution {
   readonly executionId: string;
   readonly context: string;
@@ -152,7 +152,7 @@ export interface Execution {
 
 /**
  * Starts an execution: every event recorded through the handle shares its `execution_id` (the
- * current trace id, else a new UUID, as seed 000's Init Logger makes) and context, and carries
+ * current trace id, else a new UUID) and context, and carries
  * `meta` merged under the event's own meta. Never throws.
  */
 export function startExecution(context: string, meta?: EventMeta, options: { executionId?: string } = {}): Execution {

@@ -1,7 +1,7 @@
-/** What a business event may carry (seed 000): one object, or several merged left to right. */
+/** What a business event may carry: one object, or several merged left to right. */
 export type EventMeta = Record<string, unknown> | ReadonlyArray<Record<string, unknown> | null | undefined> | null | undefined;
 
-/** Seed 000's merge: `meta.reduce((agg, m) => ({...agg, ...m}), {})`: the last key wins. */
+/** Merged as `meta.reduce((agg, m) => ({...agg, ...m}), {})`: the last key wins. */
 export function mergeMeta(meta: EventMeta): Record<string, unknown> {
   if (meta === null || meta === undefined) return {};
   if (Array.isArray(meta)) {
@@ -18,7 +18,7 @@ export const MASK = '[REDACTED]';
 
 /**
  * Keys masked in event meta at any depth when the agent (and so its redaction rules) is not
- * running; seed 000 masks `password`. Compared lower-cased with `-` read as `_`.
+ * running; `password` is always masked. Compared lower-cased with `-` read as `_`.
  */
 export const ALWAYS_MASKED_KEYS: ReadonlySet<string> = new Set([
   'password', 'passwd', 'pwd', 'secret', 'client_secret', 'token', 'access_token', 'refresh_token', 'id_token',

@@ -5,7 +5,7 @@ import { readiness } from './readiness';
 
 export { markReady, markNotReady, markShuttingDown } from './readiness';
 
-/** Per-check status (seed 002): ok, warning (degrades the service) or error (makes it unhealthy). */
+/** Per-check status: ok, warning (degrades the service) or error (makes it unhealthy). */
 export type CheckStatus = 'ok' | 'warning' | 'error';
 export type OverallStatus = 'healthy' | 'degraded' | 'unhealthy';
 
@@ -173,7 +173,7 @@ export function pgCheck(pool: PgQueryable, options: { query?: string } = {}): He
 
 /**
  * Heap used against V8's heap limit (what --max-old-space-size sets): warning above
- * `maxHeapRatio` (default 0.9, seed 002), error above `errorHeapRatio` when given.
+ * `maxHeapRatio` (default 0.9), error above `errorHeapRatio` when given.
  */
 export function memoryCheck(options: { maxHeapRatio?: number; errorHeapRatio?: number } = {}): HealthCheck {
   const warnAt = options.maxHeapRatio ?? 0.9;

@@ -36,14 +36,14 @@ interface ResponseLike {
 export interface RequestLoggerOptions {
   /** Parent of every request's child logger. Default: one shared createLogger(). */
   logger?: Logger;
-  /** Header carrying the tenant (seed 002). Default `x-tenant-id`. */
+  /** Header carrying the tenant. Default `x-tenant-id`. */
   tenantHeader?: string;
   /** Header carrying a caller-supplied request id. Default `x-request-id`. */
   requestIdHeader?: string;
   /** Where the user id is. Default `req.user?.id` (passport and most auth middlewares). */
   userId?: (req: RequestLike) => unknown;
   /**
-   * One line per finished request (seed 001's http lines): method, route, path, status and
+   * One line per finished request (level http): method, route, path, status and
    * duration_ms, at info (warn for 4xx, error for 5xx). Default false.
    */
   accessLog?: boolean;
@@ -82,7 +82,7 @@ const defaultUserId = (req: RequestLike): unknown => req.user?.id;
 
 /**
  * Express middleware: `req.logger` is a child logger carrying tenant_id, user_id and request_id
- * when present (seed 002's pattern); trace_id/span_id come from the active span at each line.
+ * when present; trace_id/span_id come from the active span at each line.
  *
  * The child is made on first use, not here, so that an auth middleware mounted after this one
  * still gets its `req.user` into the lines, and requests that never log cost nothing.

@@ -34,7 +34,7 @@ function parseStamp(s: string): number {
 }
 
 /**
- * A log file rotated by size, with lumberjack's semantics (the library behind seed 001's
+ * A log file rotated by size, with lumberjack's semantics (the Go library behind the usual
  * max_size_mb / max_backups / max_age_days / compress): the live file keeps its name, rotated
  * files are renamed `<name>-<UTC time><ext>` and gzipped, and the backups beyond the count or the
  * age are deleted after each rotation and at start.

@@ -1,11 +1,11 @@
 import { bool, int, oneOf, optionalText } from '../config/setting';
 
-/** Levels an app may choose with LOG_LEVEL (seed 001); winston's npm levels stay callable. */
+/** Levels an app may choose with LOG_LEVEL; winston's npm levels stay callable. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 // Settings of the logs concern, registered in ../config/registry.ts under 'logs'.
-// Rotation defaults are seed 001's: 100 MB, 10 backups, 30 days, gzip.
+// Rotation defaults: 100 MB, 10 backups, 30 days, gzip (lumberjack's usual settings).
 export const logsSettings = {
   level: oneOf({
     env: 'LOG_LEVEL', file: 'logs.level', values: LOG_LEVELS, default: 'info',

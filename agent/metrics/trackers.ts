@@ -3,7 +3,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { counter, gauge, histogram, type HistogramOptions } from './business';
 
 /**
- * What app code reports, independent of where it goes (seed 003's IMetricsTracker, made generic).
+ * What app code reports, independent of where it goes (a metrics tracker interface, made generic).
  * App code takes a tracker as a dependency; the app's start-up chooses the implementation:
  * `ConsoleMetricsTracker` while developing, `OtelMetricsTracker` in production, or its own.
  * Implementations must not throw: a failing tracker must not fail the request it measures.

@@ -37,7 +37,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 }
 
 /**
- * Runs `fn` inside a new active span (seed 002's ActivityService). Returns `fn`'s value, or its
+ * Runs `fn` inside a new active span (an activity of the app's own). Returns `fn`'s value, or its
  * promise; when `fn` throws or rejects, the span gets the exception and ERROR status, and the
  * error is rethrown unchanged.
  */
