@@ -1,0 +1,236 @@
+import { ProtobufWriter, varint32Size } from './protobuf-writer';
+import { SpanEncoder, schemaUrlField, type EncodableResource, type EncodableScope, type EncodableSpan } from './span-encoder';
+
+/**
+ * Ended spans kept as OTLP bytes until the flush: each span is encoded once, when it is added, into
+ * one reusable buffer; nothing of the span object is kept. `take()` returns the whole
+ * `ExportTraceServiceRequest` (the body of an OTLP/HTTP protobuf POST): the spans of each
+ * instrumentation scope, concatenated under their scope's pre-encoded header and the batch's
+ * pre-encoded resource. Only the few headers around them are written at that point; no span is
+ * encoded again.
+ *
+ * The batch is bounded in spans and in bytes. A span past either bound is refused and counted,
+ * never buffered; so is a span the encoder cannot read (counted apart, with the last error).
+ */
+
+export interface TraceBatchOptions {
+  /** Spans held at most; the default matches the SDK's OTEL_BSP_MAX_QUEUE_SIZE default. */
+  maxSpans?: number;
+  /**
+   * Bytes of encoded spans held at most. The request adds the resource and one header per scope to
+   * that. The default keeps a request under gRPC's 4 MiB message limit with room for the headers.
+   */
+  maxBytes?: number;
+  /** Bytes allocated up front (the buffer doubles as needed, up to about twice maxBytes). */
+  initialCapacity?: number;
+  /** Shares an encoder, and so its cache of encoded attribute keys, with other batches. */
+  encoder?: SpanEncoder;
+}
+
+export interface TraceBatchResource extends EncodableResource {
+  /** @opentelemetry/resources: true while async detectors have not settled; the resource is then encoded again on take(). */
+  readonly asyncAttributesPending?: boolean;
+}
+
+const DEFAULT_MAX_SPANS = 2048;
+const DEFAULT_MAX_BYTES = 4 * 1024 * 1024 - 64 * 1024;
+const DEFAULT_INITIAL_CAPACITY = 64 * 1024;
+/** Encoded scopes kept across batches: instrumentation scopes are few and live as long as their tracers. */
+const MAX_CACHED_SCOPES = 256;
+/** ExportTraceServiceRequest.resource_spans and ScopeSpans-in-ResourceSpans field tags. */
+const REQUEST_RESOURCE_SPANS = 0x0a;
+const RESOURCE_SPANS_SCOPE_SPANS = 0x12;
+
+interface EncodedScope {
+  readonly field: Uint8Array;
+  readonly schemaUrl: Uint8Array;
+}
+
+export class TraceBatch {
+  private readonly writer: ProtobufWriter;
+  private readonly encoder: SpanEncoder;
+  private readonly maxSpans: number;
+  private readonly maxBytes: number;
+  private readonly initialCapacity: number;
+
+  private readonly resource: TraceBatchResource;
+  private resourceField: Uint8Array = new Uint8Array(0);
+  private resourceSchemaUrl: Uint8Array;
+  private resourceSettled = false;
+
+  /** Record i spans [recordEnd[i - 1] (or 0), recordEnd[i]) of the buffer. */
+  private readonly recordEnd: Int32Array;
+  /** The next record of the same scope, or -1. */
+  private readonly nextInScope: Int32Array;
+  private spans = 0;
+
+  /** Scopes of the spans held, in the order they first came (upstream's grouping, by identity). */
+  private readonly scopeIndex = new Map<EncodableScope, number>();
+  private readonly scopes: EncodedScope[] = [];
+  private readonly scopeHead: number[] = [];
+  private readonly scopeTail: number[] = [];
+  private readonly scopeBytes: number[] = [];
+  private readonly scopeCache = new Map<EncodableScope, EncodedScope>();
+
+  /** Spans refused because the batch was full (spans or bytes), since it was created. */
+  droppedFull = 0;
+  /** Spans refused because they could not be encoded, since the batch was created; lastError says why. */
+  droppedInvalid = 0;
+  lastError: unknown = undefined;
+
+  constructor(resource: TraceBatchResource, options: TraceBatchOptions = {}) {
+    this.maxSpans = positiveInteger('maxSpans', options.maxSpans ?? DEFAULT_MAX_SPANS);
+    this.maxBytes = positiveInteger('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES);
+    this.initialCapacity = Math.min(positiveInteger('initialCapacity', options.initialCapacity ?? DEFAULT_INITIAL_CAPACITY), this.maxBytes + 1024);
+    this.encoder = options.encoder ?? new SpanEncoder();
+    this.writer = new ProtobufWriter(this.initialCapacity);
+    this.recordEnd = new Int32Array(this.maxSpans);
+    this.nextInScope = new Int32Array(this.maxSpans);
+    this.resource = resource;
+    this.resourceSchemaUrl = schemaUrlField(resource.schemaUrl);
+  }
+
+  /** Spans held. */
+  get spanCount(): number {
+    return this.spans;
+  }
+
+  /** Bytes of encoded spans held. */
+  get byteLength(): number {
+    return this.writer.pos;
+  }
+
+  /** Encodes the span into the batch; false when it was refused (full, or unreadable), and counted. */
+  add(span: EncodableSpan): boolean {
+    if (this.spans >= this.maxSpans) {
+      this.droppedFull++;
+      return false;
+    }
+    const w = this.writer;
+    const start = w.pos;
+    let scope: number;
+    try {
+      scope = this.scopeOf(span.instrumentationScope);
+      this.encoder.encodeSpan(w, span);
+    } catch (err) {
+      w.pos = start;
+      this.droppedInvalid++;
+      this.lastError = err;
+      return false;
+    }
+    if (w.pos > this.maxBytes) {
+      w.pos = start;
+      this.droppedFull++;
+      // One oversized span must not keep a buffer far beyond the bound.
+      if (w.buf.length > 2 * this.maxBytes) w.resize(Math.max(this.initialCapacity, start));
+      return false;
+    }
+    const i = this.spans++;
+    this.recordEnd[i] = w.pos;
+    this.nextInScope[i] = -1;
+    if (this.scopeHead[scope] === -1) this.scopeHead[scope] = i;
+    else this.nextInScope[this.scopeTail[scope]!] = i;
+    this.scopeTail[scope] = i;
+    this.scopeBytes[scope] += w.pos - start;
+    return true;
+  }
+
+  /**
+   * The spans held, as one `ExportTraceServiceRequest` the caller owns (empty when no span is held),
+   * and the batch is emptied; its buffer is kept for the next spans.
+   */
+  take(): Uint8Array {
+    if (this.spans === 0) return new Uint8Array(0);
+    if (!this.resourceSettled) {
+      this.resourceField = this.encoder.encodeResource(this.resource);
+      this.resourceSettled = this.resource.asyncAttributesPending !== true;
+    }
+    const scopeCount = this.scopes.length;
+    let resourceSpans = this.resourceField.length + this.resourceSchemaUrl.length;
+    for (let k = 0; k < scopeCount; k++) {
+      const scopeSpans = this.scopeSpansLength(k);
+      resourceSpans += 1 + varint32Size(scopeSpans) + scopeSpans;
+    }
+    const out = new Uint8Array(1 + varint32Size(resourceSpans) + resourceSpans);
+    out[0] = REQUEST_RESOURCE_SPANS;
+    let p = putVarint(out, 1, resourceSpans);
+    out.set(this.resourceField, p);
+    p += this.resourceField.length;
+    const buf = this.writer.buf;
+    for (let k = 0; k < scopeCount; k++) {
+      const scope = this.scopes[k]!;
+      out[p++] = RESOURCE_SPANS_SCOPE_SPANS;
+      p = putVarint(out, p, this.scopeSpansLength(k));
+      out.set(scope.field, p);
+      p += scope.field.length;
+      // Copy the scope's records, a run of adjacent records at a time.
+      let i = this.scopeHead[k]!;
+      while (i !== -1) {
+        const runStart = i === 0 ? 0 : this.recordEnd[i - 1]!;
+        let j = i;
+        while (this.nextInScope[j] === j + 1) j++;
+        const runEnd = this.recordEnd[j]!;
+        buf.copy(out, p, runStart, runEnd);
+        p += runEnd - runStart;
+        i = this.nextInScope[j]!;
+      }
+      out.set(scope.schemaUrl, p);
+      p += scope.schemaUrl.length;
+    }
+    out.set(this.resourceSchemaUrl, p);
+    p += this.resourceSchemaUrl.length;
+    if (p !== out.length) throw new Error(`TraceBatch.take: wrote ${p} bytes of a ${out.length}-byte request`);
+    this.clear();
+    return out;
+  }
+
+  /** Drops every span held, without counting them as dropped (the caller decided to). */
+  clear(): void {
+    this.spans = 0;
+    this.scopeIndex.clear();
+    this.scopes.length = 0;
+    this.scopeHead.length = 0;
+    this.scopeTail.length = 0;
+    this.scopeBytes.length = 0;
+    if (this.writer.buf.length > 2 * this.maxBytes) this.writer.resize(this.initialCapacity);
+    this.writer.reset();
+  }
+
+  private scopeSpansLength(k: number): number {
+    const scope = this.scopes[k]!;
+    return scope.field.length + this.scopeBytes[k]! + scope.schemaUrl.length;
+  }
+
+  private scopeOf(scope: EncodableScope): number {
+    const known = this.scopeIndex.get(scope);
+    if (known !== undefined) return known;
+    let encoded = this.scopeCache.get(scope);
+    if (encoded === undefined) {
+      encoded = { field: this.encoder.encodeScope(scope), schemaUrl: schemaUrlField(scope.schemaUrl) };
+      if (this.scopeCache.size >= MAX_CACHED_SCOPES) this.scopeCache.clear();
+      this.scopeCache.set(scope, encoded);
+    }
+    const k = this.scopes.length;
+    this.scopes.push(encoded);
+    this.scopeHead.push(-1);
+    this.scopeTail.push(-1);
+    this.scopeBytes.push(0);
+    this.scopeIndex.set(scope, k);
+    return k;
+  }
+}
+
+function putVarint(out: Uint8Array, pos: number, value: number): number {
+  let v = value >>> 0;
+  while (v > 0x7f) {
+    out[pos++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  out[pos++] = v;
+  return pos;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`TraceBatch option ${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
