@@ -108,15 +108,10 @@ export class TraceBatch {
     }
     const w = this.writer;
     const start = w.pos;
-    let scope: number;
     try {
-      scope = this.scopeOf(span.instrumentationScope);
       this.encoder.encodeSpan(w, span);
     } catch (err) {
-      w.pos = start;
-      this.droppedInvalid++;
-      this.lastError = err;
-      return false;
+      return this.refuseInvalid(start, err);
     }
     if (w.pos > this.maxBytes) {
       w.pos = start;
@@ -124,6 +119,13 @@ export class TraceBatch {
       // One oversized span must not keep a buffer far beyond the bound.
       if (w.buf.length > 2 * this.maxBytes) w.resize(Math.max(this.initialCapacity, start));
       return false;
+    }
+    // The scope is looked up once the span is in: a refused span leaves no empty ScopeSpans behind.
+    let scope: number;
+    try {
+      scope = this.scopeOf(span.instrumentationScope);
+    } catch (err) {
+      return this.refuseInvalid(start, err);
     }
     const i = this.spans++;
     this.recordEnd[i] = w.pos;
@@ -194,6 +196,13 @@ export class TraceBatch {
     this.scopeBytes.length = 0;
     if (this.writer.buf.length > 2 * this.maxBytes) this.writer.resize(this.initialCapacity);
     this.writer.reset();
+  }
+
+  private refuseInvalid(start: number, err: unknown): false {
+    this.writer.pos = start;
+    this.droppedInvalid++;
+    this.lastError = err;
+    return false;
   }
 
   private scopeSpansLength(k: number): number {
