@@ -83,7 +83,7 @@ describe('ProtobufWriter', () => {
         const bytes = written((w) => w.int64(v));
         expect(bytes).toEqual(bigVarint(BigInt(v)));
         expect(bytes.length).toBe(int64Size(v));
-        const viaProtobufjs = protobuf.Writer.create().int64(protobuf.util.Long.fromString(BigInt(v).toString())).finish();
+        const viaProtobufjs = protobuf.Writer.create().int64(BigInt(v).toString() as unknown as number).finish();
         expect(Buffer.from(viaProtobufjs)).toEqual(bytes);
       }),
       { numRuns: 3000 },
