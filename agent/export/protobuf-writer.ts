@@ -59,6 +59,17 @@ export function int64Size(value: number): number {
   return size;
 }
 
+/** Writes `value` (an unsigned 32-bit integer) as a minimal varint at `pos` of `out`, which has room; returns the position after it. */
+export function putVarint32(out: Uint8Array, pos: number, value: number): number {
+  let v = value >>> 0;
+  while (v > 0x7f) {
+    out[pos++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  out[pos++] = v;
+  return pos;
+}
+
 /**
  * Bytes of `text` in UTF-8, as TextEncoder encodes it: a lone surrogate becomes U+FFFD (3 bytes), a
  * surrogate pair 4 bytes. Equals `text.length` exactly when the text is ASCII.
@@ -86,7 +97,7 @@ export function utf8Length(text: string): number {
  * Above this many UTF-16 units, strings go through Node's native UTF-8 routines (one call, SIMD)
  * instead of the per-character loop, which wins on the short keys and values of typical spans.
  */
-const LONG_STRING = 64;
+const LONG_STRING = 48;
 
 /** Hex digit → its value; every other character reads as 0 (ids from the SDK are always valid hex). */
 const HEX_VALUE = new Uint8Array(128);
@@ -145,15 +156,7 @@ export class ProtobufWriter {
   /** An unsigned 32-bit integer as a minimal varint. */
   varint32(value: number): void {
     this.ensure(5);
-    const b = this.buf;
-    let p = this.pos;
-    let v = value >>> 0;
-    while (v > 0x7f) {
-      b[p++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    b[p++] = v;
-    this.pos = p;
+    this.pos = putVarint32(this.buf, this.pos, value);
   }
 
   /** A 64-bit varint from its low and high 32 bits. */
@@ -318,7 +321,7 @@ export class ProtobufWriter {
     this.ensure(n);
     const b = this.buf;
     let p = this.pos;
-    if (n <= 32) {
+    if (n <= 16) {
       for (let i = 0; i < n; i++) b[p++] = value[i]!;
       this.pos = p;
     } else {

@@ -1,7 +1,7 @@
 import type { Attributes, Link } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import { ProtobufWriter, WireType, fieldTag, int64Size, isInt64, utf8Length, varint32Size } from './protobuf-writer';
+import { ProtobufWriter, WireType, fieldTag, int64Size, isInt64, putVarint32, utf8Length, varint32Size } from './protobuf-writer';
 
 /**
  * Encodes one ended span straight into a ProtobufWriter as an OTLP `Span` record, the way
@@ -142,7 +142,7 @@ function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
 const hasOwn = Object.prototype.hasOwnProperty;
 
 export class SpanEncoder {
-  private readonly keys = new Map<string, Uint8Array>();
+  private readonly keys = new Map<string, KeyEntry>();
   private readonly maxCachedKeys: number;
   private readonly maxValueDepth: number;
 
@@ -313,20 +313,48 @@ export class SpanEncoder {
     }
   }
 
-  /**
-   * One attribute. Scalar values (string, bool, number, bytes, empty) have a size known before they
-   * are written, so their KeyValue and AnyValue lengths are minimal; arrays and kvlists are written
-   * with padded lengths.
-   */
+  /** One attribute. */
   private keyValue(w: ProtobufWriter, tag: number, key: string, value: unknown): void {
-    let cached = this.keys.get(key);
-    if (cached === undefined && this.keys.size < this.maxCachedKeys) {
-      cached = encodeKeyField(key);
-      this.keys.set(key, cached);
+    let entry = this.keys.get(key);
+    if (entry === undefined && this.keys.size < this.maxCachedKeys) {
+      entry = new KeyEntry(encodeKeyField(key));
+      this.keys.set(key, entry);
     }
+    const type = typeof value;
+    if (entry !== undefined && (type === 'string' || type === 'number' || type === 'boolean')) this.scalarKeyValue(w, tag, entry, value as string | number | boolean);
+    else this.anyKeyValue(w, tag, key, entry?.field, value);
+  }
+
+  /**
+   * A string, number or boolean attribute under a cached key. A value that comes again (the
+   * method, the route, the port, the user agent: most attributes of a service's spans) is
+   * remembered encoded after its second time in a row, and then costs one copy.
+   */
+  private scalarKeyValue(w: ProtobufWriter, tag: number, entry: KeyEntry, value: string | number | boolean): void {
+    if (value === entry.memoValue) {
+      w.byte(tag);
+      w.raw(entry.memo);
+      return;
+    }
+    const start = w.pos + 1; // the KeyValue after its field tag
+    const isString = typeof value === 'string';
+    if (!isString || value.length > SHORT_STRING || !asciiKeyValue(w, tag, entry.field, value)) this.anyKeyValue(w, tag, '', entry.field, value);
+    if (value === entry.previous && (!isString || value.length <= MEMO_MAX_LENGTH)) {
+      entry.memoValue = value;
+      entry.memo = Uint8Array.prototype.slice.call(w.buf, start, w.pos);
+    }
+    entry.previous = value;
+  }
+
+  /**
+   * One attribute of any value type. Scalar values (string, bool, number, bytes, empty) have a size
+   * known before they are written, so their KeyValue and AnyValue lengths are minimal; arrays and
+   * kvlists are written with padded lengths. `keyField` is the key's cached field, if it has one.
+   */
+  private anyKeyValue(w: ProtobufWriter, tag: number, key: string, keyField: Uint8Array | undefined, value: unknown): void {
     let keyLength = 0;
     let keySize: number;
-    if (cached !== undefined) keySize = cached.length;
+    if (keyField !== undefined) keySize = keyField.length;
     else {
       keyLength = utf8Length(key);
       keySize = 1 + varint32Size(keyLength) + keyLength;
@@ -347,7 +375,7 @@ export class SpanEncoder {
       // An array or a kvlist: sizes unknown until written.
       w.byte(tag);
       const start = w.beginLength();
-      this.key(w, key, cached, keyLength);
+      this.key(w, key, keyField, keyLength);
       w.byte(KEY_VALUE_VALUE);
       const valueStart = w.beginLength();
       this.anyValue(w, value, 1);
@@ -359,7 +387,7 @@ export class SpanEncoder {
     }
     w.byte(tag);
     w.varint32(keySize + 1 + varint32Size(valueSize) + valueSize);
-    this.key(w, key, cached, keyLength);
+    this.key(w, key, keyField, keyLength);
     w.byte(KEY_VALUE_VALUE);
     w.varint32(valueSize);
     if (type === 'string') {
@@ -371,9 +399,9 @@ export class SpanEncoder {
     }
   }
 
-  private key(w: ProtobufWriter, key: string, cached: Uint8Array | undefined, keyLength: number): void {
-    if (cached !== undefined) {
-      w.raw(cached);
+  private key(w: ProtobufWriter, key: string, keyField: Uint8Array | undefined, keyLength: number): void {
+    if (keyField !== undefined) {
+      w.raw(keyField);
     } else {
       w.byte(KEY_VALUE_KEY);
       w.varint32(keyLength);
@@ -432,6 +460,56 @@ export class SpanEncoder {
       w.endLength(start);
     }
   }
+}
+
+/** Strings up to this many UTF-16 units take the one-pass ASCII path of asciiKeyValue (longer ones: Node's native UTF-8 routines). */
+const SHORT_STRING = 48;
+/** String values up to this long are remembered encoded when they repeat (bounds the memory: per cached key, one value of at most about 3 bytes per unit). */
+const MEMO_MAX_LENGTH = 256;
+
+/** What the encoder keeps per attribute key. */
+class KeyEntry {
+  /** The value written under this key the time before, to notice one that repeats. */
+  previous: string | number | boolean | undefined = undefined;
+  /**
+   * A value that repeated, and its KeyValue encoded (length prefix and message, after the field
+   * tag). Equal by ===, which is also right for numbers: -0 and 0 encode alike, NaN never matches.
+   */
+  memoValue: string | number | boolean | undefined = undefined;
+  memo: Uint8Array = new Uint8Array(0);
+
+  /** `field`: the key's KeyValue.key field (tag, length, UTF-8). */
+  constructor(readonly field: Uint8Array) {}
+}
+
+/**
+ * The common attribute in one pass: a cached key and a short string value, written on the
+ * assumption that the value is ASCII (its byte length is then its length, so every length is known
+ * up front) and copied in the same loop that checks it. False, with nothing written, when a
+ * character is not ASCII; the caller then takes the general path.
+ */
+function asciiKeyValue(w: ProtobufWriter, tag: number, keyField: Uint8Array, text: string): boolean {
+  const n = text.length;
+  const keySize = keyField.length;
+  const valueSize = 1 + varint32Size(n) + n;
+  const size = keySize + 1 + varint32Size(valueSize) + valueSize;
+  w.ensure(6 + size);
+  const b = w.buf;
+  let p = w.pos;
+  b[p++] = tag;
+  p = putVarint32(b, p, size);
+  for (let i = 0; i < keySize; i++) b[p++] = keyField[i]!;
+  b[p++] = KEY_VALUE_VALUE;
+  p = putVarint32(b, p, valueSize);
+  b[p++] = ANY_STRING;
+  p = putVarint32(b, p, n);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return false;
+    b[p++] = c;
+  }
+  w.pos = p;
+  return true;
 }
 
 /** A KeyValue's key field, cached per key: tag, length, UTF-8. */

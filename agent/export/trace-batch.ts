@@ -1,4 +1,4 @@
-import { ProtobufWriter, varint32Size } from './protobuf-writer';
+import { ProtobufWriter, putVarint32, varint32Size } from './protobuf-writer';
 import { SpanEncoder, schemaUrlField, type EncodableResource, type EncodableScope, type EncodableSpan } from './span-encoder';
 
 /**
@@ -71,6 +71,10 @@ export class TraceBatch {
   private readonly scopeTail: number[] = [];
   private readonly scopeBytes: number[] = [];
   private readonly scopeCache = new Map<EncodableScope, EncodedScope>();
+  /** A request given back by release(), whose memory the next take() reuses. */
+  private spare: Uint8Array | undefined = undefined;
+  /** The memory of requests take() made, so that release() takes back nothing else. */
+  private readonly handedOut = new WeakSet<ArrayBufferLike>();
 
   /** Spans refused because the batch was full (spans or bytes), since it was created. */
   droppedFull = 0;
@@ -139,7 +143,9 @@ export class TraceBatch {
 
   /**
    * The spans held, as one `ExportTraceServiceRequest` the caller owns (empty when no span is held),
-   * and the batch is emptied; its buffer is kept for the next spans.
+   * and the batch is emptied; its buffer is kept for the next spans. Give the request back with
+   * release() once it is sent, and the next take() writes into the same memory: a fresh buffer of a
+   * few hundred KiB per flush costs more CPU (page faults) than copying the spans into it.
    */
   take(): Uint8Array {
     if (this.spans === 0) return new Uint8Array(0);
@@ -153,16 +159,16 @@ export class TraceBatch {
       const scopeSpans = this.scopeSpansLength(k);
       resourceSpans += 1 + varint32Size(scopeSpans) + scopeSpans;
     }
-    const out = new Uint8Array(1 + varint32Size(resourceSpans) + resourceSpans);
+    const out = this.requestBuffer(1 + varint32Size(resourceSpans) + resourceSpans);
     out[0] = REQUEST_RESOURCE_SPANS;
-    let p = putVarint(out, 1, resourceSpans);
+    let p = putVarint32(out, 1, resourceSpans);
     out.set(this.resourceField, p);
     p += this.resourceField.length;
     const buf = this.writer.buf;
     for (let k = 0; k < scopeCount; k++) {
       const scope = this.scopes[k]!;
       out[p++] = RESOURCE_SPANS_SCOPE_SPANS;
-      p = putVarint(out, p, this.scopeSpansLength(k));
+      p = putVarint32(out, p, this.scopeSpansLength(k));
       out.set(scope.field, p);
       p += scope.field.length;
       // Copy the scope's records, a run of adjacent records at a time.
@@ -184,6 +190,25 @@ export class TraceBatch {
     if (p !== out.length) throw new Error(`TraceBatch.take: wrote ${p} bytes of a ${out.length}-byte request`);
     this.clear();
     return out;
+  }
+
+  /**
+   * Gives back a request from take() that the caller is done with (sent, or given up), for the next
+   * take() to reuse. Nothing may read or keep it afterwards. Optional: without it, every take()
+   * allocates its request.
+   */
+  release(request: Uint8Array): void {
+    if (this.spare === undefined && this.handedOut.has(request.buffer)) this.spare = request;
+  }
+
+  private requestBuffer(size: number): Uint8Array {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare !== undefined && spare.buffer.byteLength >= size) return new Uint8Array(spare.buffer, 0, size);
+    // Room to grow, so that a slightly larger batch next time still fits in the buffer given back.
+    const memory = new ArrayBuffer(Math.min(size + (size >>> 2), size + 4 * 1024 * 1024));
+    this.handedOut.add(memory);
+    return new Uint8Array(memory, 0, size);
   }
 
   /** Drops every span held, without counting them as dropped (the caller decided to). */
@@ -227,16 +252,6 @@ export class TraceBatch {
     this.scopeIndex.set(scope, k);
     return k;
   }
-}
-
-function putVarint(out: Uint8Array, pos: number, value: number): number {
-  let v = value >>> 0;
-  while (v > 0x7f) {
-    out[pos++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  out[pos++] = v;
-  return pos;
 }
 
 function positiveInteger(name: string, value: number): number {

@@ -116,6 +116,8 @@ const spanFields = fc.record({
   droppedEventsCount: fc.nat({ max: 1000 }),
   droppedLinksCount: fc.oneof(fc.constant(0), fc.nat({ max: 2 ** 31 })),
   scopeIndex: fc.nat(),
+  /** Spans of a service repeat attribute values: some spans take their attributes from a small shared pool. */
+  sharedAttributes: fc.option(fc.nat(), { nil: undefined }),
   rawIds: fc.boolean(),
 });
 
@@ -126,8 +128,13 @@ export interface GeneratedBatch {
 
 /** A batch: one resource, 1 to 8 scopes (some spans may share one), 0 to 25 spans. */
 export const batch: fc.Arbitrary<GeneratedBatch> = fc
-  .record({ resource, scopes: fc.array(scope, { minLength: 1, maxLength: 8 }), spans: fc.array(spanFields, { maxLength: 25 }) })
-  .map(({ resource, scopes, spans }) => ({
+  .record({
+    resource,
+    scopes: fc.array(scope, { minLength: 1, maxLength: 8 }),
+    attributePool: fc.array(attributes, { minLength: 1, maxLength: 3 }),
+    spans: fc.array(spanFields, { maxLength: 25 }),
+  })
+  .map(({ resource, scopes, attributePool, spans }) => ({
     resource,
     spans: spans.map((f) => {
       const parentSpanContext = f.parent ? ({ traceId: f.context.traceId, traceFlags: 1, ...f.parent } as SpanContext) : undefined;
@@ -138,7 +145,7 @@ export const batch: fc.Arbitrary<GeneratedBatch> = fc
         parentSpanContext,
         startTime: f.startTime,
         endTime: f.endTime,
-        attributes: f.attributes,
+        attributes: f.sharedAttributes === undefined ? f.attributes : attributePool[f.sharedAttributes % attributePool.length]!,
         events: f.events,
         links: f.links,
         status: f.status,

@@ -108,6 +108,25 @@ describe('TraceBatch', () => {
     expect(Buffer.from(first)).toEqual(copy);
   });
 
+  it('a request given back with release() is reused by the next take(); anything else given back is ignored', () => {
+    const batch = new TraceBatch(resource);
+    for (let i = 0; i < 20; i++) batch.add(span(i));
+    const first = batch.take();
+    batch.release(first);
+    for (let i = 0; i < 19; i++) batch.add(span(100 + i));
+    const second = batch.take();
+    expect(second.buffer).toBe(first.buffer);
+    expect(spanNames(second).flat()).toHaveLength(19);
+    batch.release(new Uint8Array(1 << 20)); // not from take(): ignored
+    batch.add(span(7));
+    expect(batch.take().buffer).not.toBe(first.buffer);
+    batch.release(second);
+    for (let i = 0; i < 200; i++) batch.add(span(i)); // larger than the buffer given back: a new one
+    const larger = batch.take();
+    expect(larger.buffer).not.toBe(first.buffer);
+    expect(spanNames(larger).flat()).toHaveLength(200);
+  });
+
   it('a resource whose async attributes were pending is encoded again once they settle', () => {
     let settled = false;
     const pending = {
