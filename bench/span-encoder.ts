@@ -6,7 +6,7 @@
  * size), alternating rounds, medians, ratios side by side in one run.
  *
  * Shapes: an HTTP server span with 15 attributes, a pg client span, a span with three events (one an
- * exception with its stack).
+ * exception with its stack), and the three interleaved as a service produces them.
  *
  *   npm run bench:encoder                  (builds first; Node 24 runs this file directly)
  *   node --expose-gc bench/span-encoder.ts --rounds 9 --batches 300
@@ -101,6 +101,9 @@ const shapes: Array<{ name: string; spans: ReadableSpan[] }> = [
     }),
   },
 ];
+
+// A service's spans come interleaved (server, client, internal), so values alternate under shared keys.
+shapes.push({ name: 'the three shapes interleaved', spans: Array.from({ length: BATCH_SIZE }, (_, i) => shapes[i % 3]!.spans[i]!) });
 
 let sink = 0;
 

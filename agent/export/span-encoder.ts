@@ -65,6 +65,8 @@ export interface SpanEncoderOptions {
   maxCachedKeys?: number;
   /** Depth past which a nested attribute value (array or kvlist) is refused: a cycle, or abuse. */
   maxValueDepth?: number;
+  /** Bytes of encoded attribute values remembered, over all keys (at most 64 values per key). */
+  maxRememberedValueBytes?: number;
 }
 
 const LEN = WireType.LengthDelimited;
@@ -145,10 +147,18 @@ export class SpanEncoder {
   private readonly keys = new Map<string, KeyEntry>();
   private readonly maxCachedKeys: number;
   private readonly maxValueDepth: number;
+  private readonly maxMemoBytes: number;
+  private memoBytes = 0;
 
   constructor(options: SpanEncoderOptions = {}) {
     this.maxCachedKeys = options.maxCachedKeys ?? 1024;
     this.maxValueDepth = options.maxValueDepth ?? 64;
+    this.maxMemoBytes = options.maxRememberedValueBytes ?? 1024 * 1024;
+  }
+
+  /** Bytes of encoded attribute values remembered (bounded by maxRememberedValueBytes). */
+  get rememberedValueBytes(): number {
+    return this.memoBytes;
   }
 
   /** Distinct attribute keys whose encoding is cached. */
@@ -326,24 +336,31 @@ export class SpanEncoder {
   }
 
   /**
-   * A string, number or boolean attribute under a cached key. A value that comes again (the
-   * method, the route, the port, the user agent: most attributes of a service's spans) is
-   * remembered encoded after its second time in a row, and then costs one copy.
+   * A string, number or boolean attribute under a cached key. Values are remembered encoded, per
+   * key, up to a bound per key and a byte budget overall: the low-cardinality values that make up
+   * most attributes of a service's spans (method, route, scheme, port, status, user agent) then cost
+   * one lookup and one copy. Nothing is evicted, so a high-cardinality key (a path, an id) fills its
+   * share once and then costs one missed lookup per value.
    */
   private scalarKeyValue(w: ProtobufWriter, tag: number, entry: KeyEntry, value: string | number | boolean): void {
-    if (value === entry.memoValue) {
-      w.byte(tag);
-      w.raw(entry.memo);
-      return;
+    let values = entry.values;
+    if (values !== undefined) {
+      const memo = values.get(value);
+      if (memo !== undefined) {
+        w.byte(tag);
+        w.raw(memo);
+        return;
+      }
     }
     const start = w.pos + 1; // the KeyValue after its field tag
     const isString = typeof value === 'string';
     if (!isString || value.length > SHORT_STRING || !asciiKeyValue(w, tag, entry.field, value)) this.anyKeyValue(w, tag, '', entry.field, value);
-    if (value === entry.previous && (!isString || value.length <= MEMO_MAX_LENGTH)) {
-      entry.memoValue = value;
-      entry.memo = Uint8Array.prototype.slice.call(w.buf, start, w.pos);
+    if ((values === undefined || values.size < MAX_VALUES_PER_KEY) && this.memoBytes < this.maxMemoBytes && (!isString || value.length <= MEMO_MAX_LENGTH)) {
+      const memo = Uint8Array.prototype.slice.call(w.buf, start, w.pos);
+      if (values === undefined) values = entry.values = new Map();
+      values.set(value, memo);
+      this.memoBytes += memo.length;
     }
-    entry.previous = value;
   }
 
   /**
@@ -464,19 +481,20 @@ export class SpanEncoder {
 
 /** Strings up to this many UTF-16 units take the one-pass ASCII path of asciiKeyValue (longer ones: Node's native UTF-8 routines). */
 const SHORT_STRING = 48;
-/** String values up to this long are remembered encoded when they repeat (bounds the memory: per cached key, one value of at most about 3 bytes per unit). */
+/** String values up to this long are remembered encoded (see scalarKeyValue). */
 const MEMO_MAX_LENGTH = 256;
+
+/** Distinct values remembered encoded per attribute key. */
+const MAX_VALUES_PER_KEY = 64;
 
 /** What the encoder keeps per attribute key. */
 class KeyEntry {
-  /** The value written under this key the time before, to notice one that repeats. */
-  previous: string | number | boolean | undefined = undefined;
   /**
-   * A value that repeated, and its KeyValue encoded (length prefix and message, after the field
-   * tag). Equal by ===, which is also right for numbers: -0 and 0 encode alike, NaN never matches.
+   * Values seen under this key and their KeyValue encoded (length prefix and message, after the
+   * field tag). Keyed by SameValueZero, which is also right for the encoding: -0 and 0 are both
+   * int 0, and every NaN is written as the same double.
    */
-  memoValue: string | number | boolean | undefined = undefined;
-  memo: Uint8Array = new Uint8Array(0);
+  values: Map<string | number | boolean, Uint8Array> | undefined = undefined;
 
   /** `field`: the key's KeyValue.key field (tag, length, UTF-8). */
   constructor(readonly field: Uint8Array) {}

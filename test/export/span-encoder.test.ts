@@ -86,16 +86,31 @@ describe('span encoder vs @opentelemetry/otlp-transformer ProtobufTraceSerialize
     expect(scopes[1]!.spans[1]!.traceState).toBe('vendor=a1,other=b2');
   });
 
-  it('keys past the key cache bound are encoded on every use, with the same result', () => {
+  it('past the bounds of the key cache and of the remembered values, attributes are encoded each time, with the same result', () => {
     fc.assert(
-      fc.property(batchArbitrary, ({ resource, spans }) => {
-        const encoder = new SpanEncoder({ maxCachedKeys: 3 });
+      fc.property(batchArbitrary, fc.constantFrom(0, 1, 3), fc.constantFrom(0, 200), ({ resource, spans }, maxCachedKeys, maxRememberedValueBytes) => {
+        const encoder = new SpanEncoder({ maxCachedKeys, maxRememberedValueBytes });
         const mine = ours(resource, spans, encoder);
-        expect(encoder.cachedKeys).toBeLessThanOrEqual(3);
+        expect(encoder.cachedKeys).toBeLessThanOrEqual(maxCachedKeys);
+        expect(encoder.rememberedValueBytes).toBeLessThan(maxRememberedValueBytes + 1000);
         expectSameRequest(mine, upstream(spans));
       }),
-      { numRuns: 50 },
+      { numRuns: 60 },
     );
+  });
+
+  it('remembers at most 64 values per key: a high-cardinality attribute stops adding to the memory', () => {
+    const encoder = new SpanEncoder();
+    const w = new ProtobufWriter(1024);
+    const span = (i: number) => ({
+      name: 'GET', kind: 1, spanContext: () => ({ traceId: '1'.repeat(32), spanId: '2'.repeat(16), traceFlags: 1 }),
+      startTime: [1, 0], endTime: [2, 0], attributes: { 'url.path': `/users/${i}`, 'http.request.method': 'GET' }, events: [], links: [], status: { code: 0 },
+      droppedAttributesCount: 0, droppedEventsCount: 0, droppedLinksCount: 0, instrumentationScope: { name: 's' },
+    }) as unknown as EncodableSpan;
+    for (let i = 0; i < 64; i++) encoder.encodeSpan(w, span(i));
+    const full = encoder.rememberedValueBytes;
+    for (let i = 64; i < 1000; i++) encoder.encodeSpan(w, span(i));
+    expect(encoder.rememberedValueBytes).toBe(full);
   });
 
   it('a value nested past the depth bound (a cycle) is refused with an error saying so', () => {
