@@ -67,6 +67,8 @@ export interface SpanEncoderOptions {
   maxValueDepth?: number;
   /** Bytes of encoded attribute values remembered, over all keys (at most 64 values per key). */
   maxRememberedValueBytes?: number;
+  /** Distinct span names kept encoded (names past the bound are encoded each time; nothing is evicted). */
+  maxCachedNames?: number;
 }
 
 const LEN = WireType.LengthDelimited;
@@ -149,11 +151,16 @@ export class SpanEncoder {
   private readonly maxValueDepth: number;
   private readonly maxMemoBytes: number;
   private memoBytes = 0;
+  private readonly names = new Map<string, Uint8Array>();
+  private readonly maxCachedNames: number;
+  private lastTraceId = '';
+  private readonly lastTraceIdBytes = new Uint8Array(16);
 
   constructor(options: SpanEncoderOptions = {}) {
     this.maxCachedKeys = options.maxCachedKeys ?? 1024;
     this.maxValueDepth = options.maxValueDepth ?? 64;
     this.maxMemoBytes = options.maxRememberedValueBytes ?? 1024 * 1024;
+    this.maxCachedNames = options.maxCachedNames ?? 1024;
   }
 
   /** Bytes of encoded attribute values remembered (bounded by maxRememberedValueBytes). */
@@ -187,7 +194,7 @@ export class SpanEncoder {
       w.rawRange(ids, 16, 24);
     } else {
       w.byte(SPAN_TRACE_ID);
-      w.hexBytes(ctx.traceId);
+      this.traceId(w, ctx.traceId);
       w.byte(SPAN_SPAN_ID);
       w.hexBytes(ctx.spanId);
     }
@@ -206,8 +213,7 @@ export class SpanEncoder {
       w.byte(SPAN_PARENT_SPAN_ID);
       w.hexBytes(parent.spanId);
     }
-    w.byte(SPAN_NAME);
-    w.string(span.name);
+    this.spanName(w, span.name);
     const kind = span.kind == null ? 0 : span.kind + 1;
     if (kind !== 0) {
       w.byte(SPAN_KIND);
@@ -233,6 +239,37 @@ export class SpanEncoder {
     w.byte(SPAN_FLAGS >>> 7);
     w.fixed32(spanFlags(ctx.traceFlags, parent?.isRemote));
     w.endLength(start);
+  }
+
+  /**
+   * A trace id as a bytes field. The spans of one request end one after the other and share their
+   * trace id (the same string, from the parent's context), so the last one is kept as bytes.
+   */
+  private traceId(w: ProtobufWriter, hex: string): void {
+    if (hex === this.lastTraceId && hex.length === 32) {
+      w.byte(16);
+      w.raw(this.lastTraceIdBytes);
+      return;
+    }
+    const start = w.pos + 1;
+    w.hexBytes(hex);
+    if (hex.length === 32) {
+      w.buf.copy(this.lastTraceIdBytes, 0, start, start + 16);
+      this.lastTraceId = hex;
+    }
+  }
+
+  /** The name field; names repeat (one per route or query kind), so up to maxCachedNames are kept encoded. */
+  private spanName(w: ProtobufWriter, name: string): void {
+    const cached = this.names.get(name);
+    if (cached !== undefined) {
+      w.raw(cached);
+      return;
+    }
+    const start = w.pos;
+    w.byte(SPAN_NAME);
+    w.string(name);
+    if (this.names.size < this.maxCachedNames) this.names.set(name, Uint8Array.prototype.slice.call(w.buf, start, w.pos));
   }
 
   /**

@@ -118,6 +118,8 @@ const spanFields = fc.record({
   scopeIndex: fc.nat(),
   /** Spans of a service repeat attribute values: some spans take their attributes from a small shared pool. */
   sharedAttributes: fc.option(fc.nat(), { nil: undefined }),
+  /** The spans of a request share their trace id (and often end one after the other). */
+  sameTraceAsPrevious: fc.boolean(),
   rawIds: fc.boolean(),
 });
 
@@ -134,9 +136,14 @@ export const batch: fc.Arbitrary<GeneratedBatch> = fc
     attributePool: fc.array(attributes, { minLength: 1, maxLength: 3 }),
     spans: fc.array(spanFields, { maxLength: 25 }),
   })
-  .map(({ resource, scopes, attributePool, spans }) => ({
+  .map(({ resource, scopes, attributePool, spans }) => {
+    let previousTraceId = '';
+    return {
     resource,
-    spans: spans.map((f) => {
+    spans: spans.map((fields, i) => {
+      // Generated values are not mutated (fast-check may replay them while shrinking): a copy with the previous trace id.
+      const f = fields.sameTraceAsPrevious && i > 0 ? { ...fields, context: { ...fields.context, traceId: previousTraceId } } : fields;
+      previousTraceId = f.context.traceId;
       const parentSpanContext = f.parent ? ({ traceId: f.context.traceId, traceFlags: 1, ...f.parent } as SpanContext) : undefined;
       const span: EncodableSpan & { resource: unknown } = {
         name: f.name,
@@ -164,4 +171,5 @@ export const batch: fc.Arbitrary<GeneratedBatch> = fc
       }
       return span;
     }),
-  }));
+    };
+  });

@@ -86,10 +86,10 @@ describe('span encoder vs @opentelemetry/otlp-transformer ProtobufTraceSerialize
     expect(scopes[1]!.spans[1]!.traceState).toBe('vendor=a1,other=b2');
   });
 
-  it('past the bounds of the key cache and of the remembered values, attributes are encoded each time, with the same result', () => {
+  it('past the bounds of the key cache, the remembered values and the name cache, each is encoded every time, with the same result', () => {
     fc.assert(
       fc.property(batchArbitrary, fc.constantFrom(0, 1, 3), fc.constantFrom(0, 200), ({ resource, spans }, maxCachedKeys, maxRememberedValueBytes) => {
-        const encoder = new SpanEncoder({ maxCachedKeys, maxRememberedValueBytes });
+        const encoder = new SpanEncoder({ maxCachedKeys, maxRememberedValueBytes, maxCachedNames: maxCachedKeys });
         const mine = ours(resource, spans, encoder);
         expect(encoder.cachedKeys).toBeLessThanOrEqual(maxCachedKeys);
         expect(encoder.rememberedValueBytes).toBeLessThan(maxRememberedValueBytes + 1000);
