@@ -18,7 +18,6 @@
  * CommonJS on purpose (the package is "type": "commonjs"); it loads the built modules from dist/.
  */
 const { join } = require('node:path') as typeof import('node:path');
-const { readFileSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
 const { cpus, loadavg } = require('node:os') as typeof import('node:os');
 const v8 = require('node:v8') as typeof import('node:v8');
 const root = join(__dirname, '..');
@@ -27,15 +26,12 @@ const { TracerProvider, AlwaysOnSampler } = require('@opentelemetry/sdk-trace') 
 const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
 const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
 const { TraceBatch } = require(join(root, 'dist/agent/export/trace-batch.js')) as typeof import('../agent/export/trace-batch');
+const { numberArg, cpuNs, median, writeBenchSection } = require('./lib.ts') as import('./lib').BenchLib;
 
 type ReadableSpan = import('@opentelemetry/sdk-trace').ReadableSpan;
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
-const ROUNDS = arg('rounds', 7);
-const BATCHES = arg('batches', 200);
+const ROUNDS = numberArg('rounds', 7);
+const BATCHES = numberArg('batches', 200);
 const BATCH_SIZE = 512;
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -107,11 +103,6 @@ shapes.push({ name: 'the three shapes interleaved', spans: Array.from({ length: 
 
 let sink = 0;
 
-function cpuNs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) * 1000;
-}
-
 function upstreamBatch(spans: ReadableSpan[]): void {
   sink += ProtobufTraceSerializer.serializeRequest(spans)!.length;
 }
@@ -150,11 +141,6 @@ function bytesPerSpan(run: () => void): number {
     if (gcs === 0) return (after.heapUsed - before.heapUsed + after.arrayBuffers - before.arrayBuffers) / BATCH_SIZE;
   }
   throw new Error('a GC ran during every allocation measurement (raise --max-semi-space-size)');
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 interface Row { name: string; upstreamNs: number; oursNs: number; addNs: number; upstreamBytes: number; oursBytes: number; addBytes: number; requestBytes: number; upstreamRequestBytes: number }
@@ -205,11 +191,7 @@ console.log('\nours = add() of each span (the work moved to end()) + take() of t
 console.log('ours releases each request after sending it (TraceBatch.release), so take() writes into the same memory every flush.');
 
 if (process.argv.includes('--write')) {
-  const file = join(root, 'docs/benchmarks.md');
-  const start = '<!-- bench:encoder:start -->';
-  const end = '<!-- bench:encoder:end -->';
   const section = [
-    start,
     `Run: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} CPUs, 1-min load average ${load.toFixed(1)} (shared machine); ${ROUNDS} alternating rounds × ${BATCHES} batches of ${BATCH_SIZE} SDK spans per shape, medians of process CPU time. Upstream: \`ProtobufTraceSerializer.serializeRequest\` of @opentelemetry/otlp-transformer on the batch. Ours: \`TraceBatch.add\` of each span (at \`end()\`), then \`take()\` of the request and \`release()\` of it once sent, as the exporter does.`,
     '',
     '| span shape | upstream ns/span | ours ns/span | ours, add() only | speed-up | upstream bytes allocated/span | ours | ours, add() only | request bytes/span, ours / upstream |',
@@ -217,13 +199,7 @@ if (process.argv.includes('--write')) {
     ...rows.map((r) => `| ${r.name} | ${r.upstreamNs.toFixed(0)} | ${r.oursNs.toFixed(0)} | ${r.addNs.toFixed(0)} | ${(r.upstreamNs / r.oursNs).toFixed(2)}x | ${r.upstreamBytes.toFixed(0)} | ${r.oursBytes.toFixed(0)} | ${r.addBytes.toFixed(0)} | ${r.requestBytes.toFixed(0)} / ${r.upstreamRequestBytes.toFixed(0)} |`),
     '',
     '`add()` alone is the per-span work moved to `end()`; the difference to "ours" is `take()`, which copies the spans into the request buffer given back by `release()`. Without `release()`, every `take()` allocates its request, and a fresh buffer of a few hundred KiB costs more CPU in page faults than the copy. Our requests are a few bytes per span larger: nested messages whose size is unknown before they are written carry a 5-byte length prefix (see docs/decisions.md).',
-    end,
   ].join('\n');
-  let doc = readFileSync(file, 'utf8');
-  const a = doc.indexOf(start);
-  const b = doc.indexOf(end);
-  doc = a >= 0 && b > a ? doc.slice(0, a) + section + doc.slice(b + end.length) : `${doc.trimEnd()}\n\n## OTLP span encoder (\`npm run bench:encoder\`)\n\n${section}\n`;
-  writeFileSync(file, doc);
-  console.log(`wrote ${file}`);
+  writeBenchSection('encoder', 'OTLP span encoder (`npm run bench:encoder`)', section);
 }
 if (sink === -1) console.log(sink);
