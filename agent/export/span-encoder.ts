@@ -186,6 +186,7 @@ export class SpanEncoder {
 
     const ids = span[SPAN_ID_BYTES];
     if (ids !== undefined) {
+      if (ids.length !== 24 && ids.length !== 32) throw new Error(`SPAN_ID_BYTES holds ${ids.length} bytes: 24 (trace id, span id) or 32 (and the parent span id) expected`);
       w.byte(SPAN_TRACE_ID);
       w.byte(16);
       w.rawRange(ids, 0, 16);
@@ -204,7 +205,7 @@ export class SpanEncoder {
       w.string(traceState);
     }
     if (ids !== undefined) {
-      if (ids.length >= 32) {
+      if (ids.length === 32) {
         w.byte(SPAN_PARENT_SPAN_ID);
         w.byte(8);
         w.rawRange(ids, 24, 32);

@@ -6,7 +6,7 @@ import { AlwaysOnSampler, TracerProvider, type ReadableSpan, type SpanProcessor 
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtobufWriter } from '../../agent/export/protobuf-writer';
-import { SpanEncoder, type EncodableSpan } from '../../agent/export/span-encoder';
+import { SPAN_ID_BYTES, SpanEncoder, type EncodableSpan } from '../../agent/export/span-encoder';
 import { TraceBatch } from '../../agent/export/trace-batch';
 import { batch as batchArbitrary, type GeneratedBatch } from './arbitraries';
 import { decodeTraces, withMinimalLengths } from './wire';
@@ -122,5 +122,15 @@ describe('span encoder vs @opentelemetry/otlp-transformer ProtobufTraceSerialize
       droppedAttributesCount: 0, droppedEventsCount: 0, droppedLinksCount: 0, instrumentationScope: { name: 's' },
     } as unknown as EncodableSpan;
     expect(() => new SpanEncoder({ maxValueDepth: 8 }).encodeSpan(new ProtobufWriter(64), span)).toThrow(/nested deeper than 8 levels/);
+  });
+
+  it('ids handed over as bytes must be 24 or 32 bytes long, or the span is refused with an error saying so', () => {
+    const span = {
+      name: 'x', kind: 0, spanContext: () => ({ traceId: '1'.repeat(32), spanId: '2'.repeat(16), traceFlags: 1 }),
+      startTime: [1, 0], endTime: [2, 0], attributes: {}, events: [], links: [], status: { code: 0 },
+      droppedAttributesCount: 0, droppedEventsCount: 0, droppedLinksCount: 0, instrumentationScope: { name: 's' },
+      [SPAN_ID_BYTES]: new Uint8Array(16),
+    } as unknown as EncodableSpan;
+    expect(() => new SpanEncoder().encodeSpan(new ProtobufWriter(64), span)).toThrow('SPAN_ID_BYTES holds 16 bytes: 24 (trace id, span id) or 32 (and the parent span id) expected');
   });
 });
