@@ -11,7 +11,6 @@
  * CommonJS on purpose (the package is "type": "commonjs"); it loads the built agent from dist/.
  */
 const { join } = require('node:path') as typeof import('node:path');
-const { readFileSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
 const { cpus } = require('node:os') as typeof import('node:os');
 const root = join(__dirname, '..');
 const { SpanKind, SpanStatusCode } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
@@ -21,15 +20,12 @@ const { loadConfig } = require(join(root, 'dist/agent/bootstrap/load-config.js')
 const { processorPipelineFor } = require(join(root, 'dist/agent/bootstrap/start-agent.js')) as typeof import('../agent/bootstrap/start-agent');
 const { Redactor, compileRules } = require(join(root, 'dist/agent/processors/index.js')) as typeof import('../agent/processors');
 const { redactSpan } = require(join(root, 'dist/agent/processors/signal-processors.js')) as typeof import('../agent/processors/signal-processors');
+const { numberArg, cpuNs, median, writeBenchSection } = require('./lib.ts') as import('./lib').BenchLib;
 
 type Pipeline = import('../agent/processors').ProcessorPipeline;
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
-const ROUNDS = arg('rounds', 5);
-const REQUESTS = arg('requests', 20_000);
+const ROUNDS = numberArg('rounds', 5);
+const REQUESTS = numberArg('requests', 20_000);
 
 function pipelineWith(redaction: boolean): Pipeline {
   const env = { OTEL_COMPANION_REDACTION: String(redaction), OTEL_LOG_LEVEL: 'none' };
@@ -124,15 +120,6 @@ function request(s: ReturnType<typeof setup>, i: number): void {
   sink += Object.keys(pipeline.redact({ nr_of_imported_participants: i, source: { host: 'tickets.example.com', apiKey: 'k-123' }, reason: 'ok' }) as object).length;
 }
 
-/**
- * CPU time of this process (user + system), not wall time: the bench machine is shared, and CPU
- * time is what the app loses; it is far less disturbed by other processes than wall time.
- */
-function cpuNs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) * 1000;
-}
-
 function measure(s: ReturnType<typeof setup>, n: number, shape: typeof request = request): number {
   const started = cpuNs();
   for (let i = 0; i < n; i++) shape(s, i);
@@ -168,11 +155,6 @@ function isolatedPerSpan(n: number): { copy: number; redact: number } {
   const copyNs = time(() => { sink += copy().length; });
   const redactNs = time(() => { for (const s of copy()) redactSpan(redactor, s as never); });
   return { copy: copyNs, redact: redactNs };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 const on = setup(true);
@@ -215,11 +197,7 @@ console.log(`\nAt 200 µs of CPU per Express + pg request (conservative), ${us(o
   `and ${us(onNs - offNs)} is ${(((onNs - offNs) / 1000 / 200) * 100).toFixed(1)}% (worst case). The end-to-end throughput check (redaction on vs off) is in bench/agent.mts.`);
 
 if (process.argv.includes('--write')) {
-  const file = join(root, 'docs/benchmarks.md');
-  const start = '<!-- bench:redaction:start -->';
-  const end = '<!-- bench:redaction:end -->';
   const section = [
-    start,
     `Run: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} CPUs, 1-min load average ${load.toFixed(1)} during the run (shared machine); ${ROUNDS} alternating rounds × ${REQUESTS.toLocaleString('en')} requests per shape, medians of process CPU time (user + system), in-process (no export).`,
     '',
     '- typical request: HTTP server span, Express span, a parameterized pg query, one access-log record;',
@@ -235,18 +213,7 @@ if (process.argv.includes('--write')) {
     `| redact() of a new 62-character string with nothing to mask | ${scanOff.toFixed(0)} ns | ${scanOn.toFixed(0)} ns | |`,
     '',
     `Against a conservative 200 µs of CPU per Express + pg request, redaction adds ${(((onTyp - offTyp) / 1000 / 200) * 100).toFixed(1)}% (typical) to ${(((onNs - offNs) / 1000 / 200) * 100).toFixed(1)}% (worst case). The 3% target is end-to-end throughput with redaction on vs off, measured by \`npm run bench:agent\` (rows "otel-companion" and "otel-companion, redaction off").`,
-    end,
   ].join('\n');
-  let doc = '';
-  try {
-    doc = readFileSync(file, 'utf8');
-  } catch {
-    doc = '# Benchmarks\n';
-  }
-  const a = doc.indexOf(start);
-  const b = doc.indexOf(end);
-  doc = a >= 0 && b > a ? doc.slice(0, a) + section + doc.slice(b + end.length) : `${doc.trimEnd()}\n\n## Redaction (\`npm run bench:redaction\`)\n\n${section}\n`;
-  writeFileSync(file, doc);
-  console.log(`wrote ${file}`);
+  writeBenchSection('redaction', 'Redaction (`npm run bench:redaction`)', section);
 }
 if (sink === -1) console.log(sink);

@@ -50,6 +50,11 @@ const types = {
   metrics: root.lookupType('otlp.ExportMetricsServiceRequest'),
 };
 
+/** A message type of the protos above, by its name without package (e.g. `Span`), for reflection. */
+export function otlpType(name: string): protobuf.Type {
+  return root.lookupType(`otlp.${name}`);
+}
+
 const HEX_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
 
 /** Converts protobufjs' object form to the OTLP/JSON form: hex ids, int64 as decimal strings. */
