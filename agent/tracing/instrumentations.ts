@@ -5,7 +5,7 @@ import type { ProcessorPipeline } from '../processors';
 import { DEFAULT_INSTRUMENTATIONS } from './settings';
 import { agentLog } from './diagnostics';
 import { sqlOperationName } from './db-operation';
-import { createExpressInstrumentation } from './express-route';
+import { createExpressInstrumentations } from './express-route';
 import { ATTR_DB_OPERATION_NAME } from '@opentelemetry/semantic-conventions';
 
 /**
@@ -19,7 +19,7 @@ export function createTracingInstrumentations(config: AgentConfig, pipeline: Pro
   for (const name of wanted) {
     try {
       const inst = build(name, config, pipeline);
-      if (inst) out.push(inst);
+      if (inst) out.push(...(Array.isArray(inst) ? inst : [inst]));
     } catch (err) {
       agentLog.warn(`instrumentation "${name}" could not be loaded (${(err as Error).message.split('\n')[0]}); continuing without it`);
     }
@@ -34,18 +34,16 @@ export function activeInstrumentationNames(config: AgentConfig): string[] {
 
 const HANDLED_ELSEWHERE = new Set(['winston', 'runtime-node']);
 
-function build(name: string, config: AgentConfig, pipeline: ProcessorPipeline): Instrumentation | undefined {
+function build(name: string, config: AgentConfig, pipeline: ProcessorPipeline): Instrumentation | Instrumentation[] | undefined {
   switch (name) {
     case 'http': {
       const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
       return new HttpInstrumentation({ ...pipeline.httpConfig });
     }
     case 'express': {
-      // Layer spans are noise and cost (contrib#2453). Ignored layers still record the matched
-      // route on the server span, so http.route and the span name survive.
-      return createExpressInstrumentation(
-        config.tracing.expressLayerSpans ? {} : { ignoreLayersType: ['middleware', 'router', 'request_handler'] as never },
-      );
+      // http.route comes from the agent's own route recorder; layer spans (noise and cost by default,
+      // contrib#2453) come from upstream's instrumentation only when asked for.
+      return createExpressInstrumentations({ layerSpans: config.tracing.expressLayerSpans });
     }
     case 'pg': {
       const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
