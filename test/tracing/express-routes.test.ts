@@ -58,78 +58,76 @@ function expectedCounts(routeApp: RouteApp): Map<string, number> {
 }
 
 const agentModes = [
-  { name: 'agent, layer spans off (default)', env: {} },
-  { name: 'agent, layer spans on', env: { OTEL_COMPANION_EXPRESS_LAYER_SPANS: 'true' } },
+  { name: 'agent, layer spans off (default)', layerSpans: false },
+  { name: 'agent, layer spans on', layerSpans: true },
 ];
 
-describe.each(routeApps)('http.route: $title', (routeApp) => {
-  describe.each(agentModes)('$name', ({ name, env }) => {
-    let receiver: OtlpReceiver;
-    let app: RunningApp;
-    let routes: Map<RouteCase, string | null>;
+interface Run { receiver: OtlpReceiver; app: RunningApp; routes: Map<RouteCase, string | null> }
 
-    beforeAll(async () => {
-      receiver = await startOtlpReceiver();
-      app = await runApp(routeApp.script, {
-        env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: `routes-${routeApp.id}`, OTEL_METRIC_EXPORT_INTERVAL: '300', ...env },
-      });
-      routes = await collectRoutes(app, receiver, routeApp);
-      const total = routeApp.cases.length;
-      await receiver.waitFor(() => [...durationCounts(receiver).values()].reduce((a, b) => a + b, 0) === total, 15_000, `${total} duration points`);
+/** Starts the app for the enclosing describe (stopped after it), sends every case and collects the routes. */
+function runCases(routeApp: RouteApp, options: { preload: 'require' | 'none'; env: NodeJS.ProcessEnv }): Run {
+  const run = {} as Run;
+  beforeAll(async () => {
+    run.receiver = await startOtlpReceiver();
+    run.app = await runApp(routeApp.script, { preload: options.preload, env: { OTEL_EXPORTER_OTLP_ENDPOINT: run.receiver.url, ...options.env } });
+    run.routes = await collectRoutes(run.app, run.receiver, routeApp);
+  });
+  afterAll(async () => {
+    await run.app?.stop();
+    await run.receiver?.close();
+  });
+  return run;
+}
+
+describe.each(routeApps)('http.route: $title', (routeApp) => {
+  describe.each(agentModes)('$name', ({ layerSpans }) => {
+    const run = runCases(routeApp, {
+      preload: 'require',
+      env: {
+        OTEL_SERVICE_NAME: `routes-${routeApp.id}`, OTEL_METRIC_EXPORT_INTERVAL: '300',
+        OTEL_COMPANION_EXPRESS_LAYER_SPANS: String(layerSpans),
+      },
     });
 
-    afterAll(async () => {
-      await app?.stop();
-      await receiver?.close();
+    beforeAll(async () => {
+      const total = routeApp.cases.length;
+      await run.receiver.waitFor(() => [...durationCounts(run.receiver).values()].reduce((a, b) => a + b, 0) === total, 15_000, `${total} duration points`);
     });
 
     it.each(routeApp.cases)('server span of $path ($method) → $ours', (c) => {
-      expect(routes.get(c), label(c)).toBe(c.ours);
+      expect(run.routes.get(c), label(c)).toBe(c.ours);
     });
 
     it('counts each request under its route on http.server.request.duration', () => {
-      expect(Object.fromEntries(durationCounts(receiver))).toEqual(Object.fromEntries(expectedCounts(routeApp)));
+      expect(Object.fromEntries(durationCounts(run.receiver))).toEqual(Object.fromEntries(expectedCounts(routeApp)));
     });
 
-    if (name.includes('layer spans on')) {
+    if (layerSpans) {
       it('still makes the layer spans', () => {
-        expect(receiver.spans().filter((s) => s.scope.includes('instrumentation-express')).length).toBeGreaterThan(routeApp.cases.length);
+        expect(run.receiver.spans().filter((s) => s.scope.includes('instrumentation-express')).length).toBeGreaterThan(routeApp.cases.length);
       });
     } else {
       it('makes no layer span', () => {
-        expect(receiver.spans().filter((s) => s.scope.includes('express'))).toEqual([]);
+        expect(run.receiver.spans().filter((s) => s.scope.includes('express'))).toEqual([]);
       });
     }
   });
 
   describe("upstream's http + Express instrumentations, default settings", () => {
-    let receiver: OtlpReceiver;
-    let app: RunningApp;
-    let routes: Map<RouteCase, string | null>;
-
-    beforeAll(async () => {
-      receiver = await startOtlpReceiver();
-      app = await runApp(routeApp.script, {
-        preload: 'none',
-        env: {
-          NODE_OPTIONS: `--require ${path.join(REPO_ROOT, 'test/fixtures/preloads/upstream-express.cjs')}`,
-          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: `upstream-${routeApp.id}`,
-        },
-      });
-      routes = await collectRoutes(app, receiver, routeApp);
-    });
-
-    afterAll(async () => {
-      await app?.stop();
-      await receiver?.close();
+    const run = runCases(routeApp, {
+      preload: 'none',
+      env: {
+        NODE_OPTIONS: `--require ${path.join(REPO_ROOT, 'test/fixtures/preloads/upstream-express.cjs')}`,
+        OTEL_SERVICE_NAME: `upstream-${routeApp.id}`,
+      },
     });
 
     it('is the reference: it makes layer spans', () => {
-      expect(receiver.spans().some((s) => s.scope === '@opentelemetry/instrumentation-express')).toBe(true);
+      expect(run.receiver.spans().some((s) => s.scope === '@opentelemetry/instrumentation-express')).toBe(true);
     });
 
     it.each(routeApp.cases)('server span of $path ($method) → $upstream', (c) => {
-      expect(routes.get(c), label(c)).toBe(c.upstream);
+      expect(run.routes.get(c), label(c)).toBe(c.upstream);
     });
   });
 
