@@ -7,7 +7,7 @@ import type { SettingsOf } from '../config';
 import { agentLog } from '../runtime/agent-log';
 import { DEFAULT_INSTRUMENTATIONS } from '../runtime/instrumentation-selection';
 import { sqlOperationName } from '../runtime/sql-operation';
-import { createExpressInstrumentation } from '../upstream/express-route';
+import { createExpressInstrumentations } from './express-route';
 import type { tracingSettings } from './settings';
 
 export type TracingConfig = SettingsOf<typeof tracingSettings>;
@@ -34,7 +34,8 @@ export function createTracingInstrumentations(config: TracingConfig, active: Rea
   for (const name of active) {
     try {
       const inst = build(name, config, hooks);
-      if (inst) out.push(inst);
+      if (Array.isArray(inst)) out.push(...inst);
+      else if (inst) out.push(inst);
     } catch (err) {
       agentLog.warn(`instrumentation "${name}" could not be loaded (${(err as Error).message.split('\n')[0]}); continuing without it`);
     }
@@ -42,19 +43,15 @@ export function createTracingInstrumentations(config: TracingConfig, active: Rea
   return out;
 }
 
-function build(name: string, config: TracingConfig, hooks: InstrumentationHooks): Instrumentation | undefined {
+function build(name: string, config: TracingConfig, hooks: InstrumentationHooks): Instrumentation | Instrumentation[] | undefined {
   switch (name) {
     case 'http': {
       const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
       return new HttpInstrumentation({ ...hooks.http });
     }
-    case 'express': {
-      // Layer spans are noise and cost. Ignored layers still record the matched route on the
-      // server span, so http.route and the span name survive.
-      return createExpressInstrumentation(
-        config.expressLayerSpans ? {} : { ignoreLayersType: ['middleware', 'router', 'request_handler'] as never },
-      );
-    }
+    case 'express':
+      // The route comes from the agent's own recorder; upstream's instrumentation only with layer spans on.
+      return createExpressInstrumentations({ layerSpans: config.expressLayerSpans });
     case 'pg': {
       const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
       const requestHook = hooks.pg.requestHook;

@@ -7,22 +7,14 @@
  * against a fake upstream module without the internal (must report that it is not). To see the
  * first kind fail, point it at the fakes: OTEL_COMPANION_FAKE_UPSTREAM=1 npx vitest run test/upstream
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createExpressInstrumentation, isRouteOnlyExpressInstrumentation, loadExpressInternals } from '../../agent/upstream/express-route';
+import { describe, expect, it } from 'vitest';
 import { installFastAttributes } from '../../agent/upstream/fast-attributes';
 import { CompanionContextManager, upstreamStorageOf } from '../../agent/upstream/context-manager';
 import { untraceScrapeServer } from '../../agent/upstream/prometheus-exporter';
 import { winstonTransportMatchActive } from '../../agent/upstream/winston-transport';
-
-const fakeDir = mkdtempSync(join(tmpdir(), 'otel-companion-fake-upstream-'));
-writeFileSync(join(fakeDir, 'index.cjs'), 'module.exports = {};\n');
-afterAll(() => rmSync(fakeDir, { recursive: true, force: true }));
 
 /** The real upstream piece, or, with OTEL_COMPANION_FAKE_UPSTREAM=1, a fake one without the internal. */
 const useFakes = process.env.OTEL_COMPANION_FAKE_UPSTREAM === '1';
@@ -30,15 +22,7 @@ function upstream<T>(real: () => T, fake: () => T): T {
   return useFakes ? fake() : real();
 }
 
-const ALL_LAYERS = { ignoreLayersType: ['middleware', 'router', 'request_handler'] as never };
-
 describe('upstream overrides are in effect on the pinned versions', () => {
-  it('express: upstream helpers found by path, and the route-only layer patch is used', () => {
-    const dir = upstream(() => undefined, () => fakeDir);
-    expect(loadExpressInternals(dir)).toBeDefined();
-    if (!useFakes) expect(isRouteOnlyExpressInstrumentation(createExpressInstrumentation(ALL_LAYERS))).toBe(true);
-  });
-
   it('core: cleanAttributes and maybeAddAttribute are replaced by the fast paths', () => {
     const core = upstream<Record<string | symbol, unknown>>(() => require('@opentelemetry/core'), () => ({}));
     expect(installFastAttributes(core)).toBe(true);
@@ -68,7 +52,6 @@ describe('upstream overrides are in effect on the pinned versions', () => {
 });
 
 describe('upstream overrides report a missing internal instead of failing', () => {
-  it('express', () => expect(loadExpressInternals(fakeDir)).toBeUndefined());
   it('core', () => expect(installFastAttributes({})).toBe(false));
   it('context manager', () => expect(upstreamStorageOf({})).toBeUndefined());
   it('prometheus exporter', () => expect(untraceScrapeServer({})).toBe(false));
