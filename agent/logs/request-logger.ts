@@ -1,6 +1,8 @@
 import {
   ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
+import { context } from '@opentelemetry/api';
+import { getRPCMetadata } from '@opentelemetry/core';
 import { defaultLogger, type Logger } from './logger';
 
 // `req.logger` for TypeScript apps: Express's Request lives in the global `Express` namespace
@@ -64,7 +66,11 @@ function logAccess(req: RequestLike, res: ResponseLike, startedAt: bigint): void
       [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
       duration_ms: Math.round(Number(process.hrtime.bigint() - startedAt) / 1e4) / 100,
     };
-    if (typeof req.route?.path === 'string') fields[ATTR_HTTP_ROUTE] = `${req.baseUrl ?? ''}${req.route.path}`;
+    // The server span's route (the full template, e.g. /api/orgs/:org/users/:id) when the agent
+    // records one; without the agent, the best Express itself knows.
+    const route = getRPCMetadata(context.active())?.route;
+    if (route !== undefined) fields[ATTR_HTTP_ROUTE] = route;
+    else if (typeof req.route?.path === 'string') fields[ATTR_HTTP_ROUTE] = `${req.baseUrl ?? ''}${req.route.path}`;
     const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
     req.logger?.log(level, 'request completed', fields);
   } catch {
