@@ -15,8 +15,8 @@ import { notifyAgentShutdown, setAgentRuntime } from '../runtime/running-agent';
 import { CompanionContextManager } from '../upstream/context-manager';
 import { installFastAttributes } from '../upstream/fast-attributes';
 import { createProcessorPipeline, type ProcessorPipeline } from '../processors';
-import { createTracingSetup } from '../tracing';
-import { createMetricsSetup, type MetricsSetup } from '../metrics';
+import { createTracingSetup, installHttpTracing } from '../tracing';
+import { createMetricsSetup, httpDurationRecorders, HTTP_METRICS_SCOPE, type MetricsSetup } from '../metrics';
 import { createLogsSetup } from '../logs';
 import { createDevView } from '../devview';
 import { loadConfig, formatProblem, type AgentConfig } from './load-config';
@@ -121,20 +121,19 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
     // deployment.environment.name from the enrichment settings (processors concern).
     const resource = buildResource(config.agent).merge(resourceFromAttributes(pipeline.resourceAttributes));
 
+    const fast = config.agent.pipeline === 'fast';
     const tracing = createTracingSetup(config.tracing, {
       activeInstrumentations: active,
+      fastHttp: fast,
       hooks: { http: pipeline.httpConfig, pg: pipeline.pgConfig, pgMetricsReplaced: config.metrics.pgMetrics },
       createSpanExporter: () => createSpanExporter(config.export),
       tracesUrl: urls.traces,
     });
     undo.push(() => disableAll(tracing.instrumentations));
     const devView = createDevView(config.devview, env);
-    const tracerProvider = new TracerProvider({
-      resource,
-      sampler: pipeline.wrapSampler(tracing.sampler),
-      spanProcessors: pipeline.wrapSpanProcessors([...(tracing.exportProcessor ? [tracing.exportProcessor] : []), ...devView.spanProcessors]),
-      spanLimits: tracing.spanLimits,
-    });
+    const sampler = pipeline.wrapSampler(tracing.sampler);
+    const spanProcessors = pipeline.wrapSpanProcessors([...(tracing.exportProcessor ? [tracing.exportProcessor] : []), ...devView.spanProcessors]);
+    const tracerProvider = new TracerProvider({ resource, sampler, spanProcessors, spanLimits: tracing.spanLimits });
     undo.push(() => void tracerProvider.shutdown().catch(() => undefined));
 
     const metricsSetup = metricsSetupFor(config);
@@ -183,6 +182,17 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
     metrics.setGlobalMeterProvider(meterProvider);
     logs.setGlobalLoggerProvider(loggerProvider);
     registerInstrumentations({ instrumentations, tracerProvider, meterProvider });
+    if (fast && active.has('http')) {
+      const durations = httpDurationRecorders(meterProvider.getMeter(HTTP_METRICS_SCOPE, AGENT_VERSION));
+      undo.push(installHttpTracing({
+        serverDuration: durations.server,
+        clientDuration: durations.client,
+        sink: { processors: spanProcessors, resource, attributeValueLengthLimit: tracing.spanLimits.attributeValueLengthLimit, attributeCountLimit: 128 },
+        sampler,
+        contexts: contextManager,
+        hooks: { http: pipeline.httpConfig, pg: pipeline.pgConfig, pgMetricsReplaced: config.metrics.pgMetrics },
+      }));
+    }
     undo.push(devView.install());
     logsSetup.activate();
     const hooks = installShutdownHooks({ shutdown: stopAll }, config.agent.shutdownTimeoutMs, config.agent.handleSignals);

@@ -11,6 +11,7 @@ import { ProcessMetricsInstrumentation } from './process-metrics';
 import { createPrometheusReader } from './prometheus';
 
 export { counter, histogram, gauge, APP_METER_NAME, type InstrumentOptions, type HistogramOptions } from './business';
+export { httpDurationRecorders, HTTP_METRICS_SCOPE } from './http-durations';
 export {
   ConsoleMetricsTracker, OtelMetricsTracker, getMetricsTracker, setMetricsTracker,
   type MetricsTracker, type ConsoleMetricsTrackerOptions, type OtelMetricsTrackerOptions,

@@ -6,6 +6,11 @@ import {
   TraceIdRatioBasedSampler, type Sampler, type SpanExporter, type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import { ExportHealth, queueDropListener, trackExports } from '../runtime/export-health';
+import { AGENT_VERSION } from '../runtime/version';
+import type { RequestOptions } from 'node:http';
+import type { HttpClientDurationRecorder, HttpDurationRecorder } from '../runtime/request-metrics';
+import { installHttpClientTracing } from './http-client';
+import { installHttpServerTracing, type HttpServerTracingOptions } from './http-server';
 import { createTracingInstrumentations, type InstrumentationHooks, type TracingConfig } from './instrumentations';
 
 export type { TracingConfig, InstrumentationHooks } from './instrumentations';
@@ -13,6 +18,8 @@ export type { TracingConfig, InstrumentationHooks } from './instrumentations';
 export interface TracingDeps {
   /** Instrumentations to load (agent/runtime/instrumentation-selection). */
   readonly activeInstrumentations: ReadonlySet<string>;
+  /** The agent's own HTTP spans (installHttpTracing) instead of @opentelemetry/instrumentation-http. */
+  readonly fastHttp: boolean;
   readonly hooks: InstrumentationHooks;
   /** The OTLP span exporter, and where it sends (for the export-health lines). */
   createSpanExporter(): SpanExporter;
@@ -37,10 +44,48 @@ export function createTracingSetup(config: TracingConfig, deps: TracingDeps): Tr
     propagator: buildPropagator(config),
     exportProcessor: spanExportProcessor(config, deps, exportHealth),
     exportHealth,
-    instrumentations: createTracingInstrumentations(config, deps.activeInstrumentations, deps.hooks),
+    instrumentations: createTracingInstrumentations(config, instrumentationsBuiltHere(deps), deps.hooks),
     spanLimits: { attributeValueLengthLimit: config.attributeValueLengthLimit },
   };
 }
+
+/** With the fast path, http is the agent's own (installHttpTracing), not an instrumentation to build. */
+function instrumentationsBuiltHere(deps: TracingDeps): ReadonlySet<string> {
+  if (!deps.fastHttp || !deps.activeInstrumentations.has('http')) return deps.activeInstrumentations;
+  const names = new Set(deps.activeInstrumentations);
+  names.delete('http');
+  return names;
+}
+
+export interface HttpTracingDeps extends Omit<HttpServerTracingOptions, 'scope' | 'startAttributes' | 'capturedHeaders' | 'duration'> {
+  readonly hooks: InstrumentationHooks;
+  readonly serverDuration?: HttpDurationRecorder;
+  readonly clientDuration?: HttpClientDurationRecorder;
+}
+
+/** The agent's own HTTP server and client spans; returns how to take them back. Part of the install step. */
+export function installHttpTracing(deps: HttpTracingDeps): () => void {
+  const scope = { name: HTTP_SCOPE, version: AGENT_VERSION };
+  const server = deps.hooks.http.headersToSpanAttributes?.server;
+  const client = deps.hooks.http.headersToSpanAttributes?.client;
+  const uninstallServer = installHttpServerTracing({
+    sink: deps.sink, sampler: deps.sampler, contexts: deps.contexts, scope, duration: deps.serverDuration,
+    startAttributes: deps.hooks.http.startIncomingSpanHook as HttpServerTracingOptions['startAttributes'],
+    capturedHeaders: server ? { request: server.requestHeaders ?? [], response: server.responseHeaders ?? [] } : undefined,
+  });
+  const ignore = deps.hooks.http.ignoreOutgoingRequestHook as ((options: RequestOptions) => boolean) | undefined;
+  const uninstallClient = installHttpClientTracing({
+    sink: deps.sink, sampler: deps.sampler, contexts: deps.contexts, scope, duration: deps.clientDuration, ignore,
+    capturedHeaders: client ? { request: client.requestHeaders ?? [], response: client.responseHeaders ?? [] } : undefined,
+  });
+  return () => {
+    uninstallClient();
+    uninstallServer();
+  };
+}
+
+/** Instrumentation scope of the agent's own HTTP spans. */
+export const HTTP_SCOPE = 'otel-companion/http';
 
 function buildSampler(config: TracingConfig): Sampler {
   switch (config.sampler) {

@@ -46,6 +46,17 @@ export class CompanionContextManager extends AsyncLocalStorageContextManager {
     return this.storage !== undefined;
   }
 
+  /**
+   * Calls `fn` with `self` and `args` in `context`, without a closure: the agent's own HTTP
+   * instrumentation runs request and response events this way.
+   */
+  runApply(context: Context, fn: Emit, self: unknown, args: IArguments): boolean {
+    const storage = this.storage;
+    if (!storage) return this.with(context, () => fn.apply(self, args as unknown as unknown[]));
+    if (storage.getStore() === context) return fn.apply(self, args as unknown as unknown[]);
+    return storage.run(context, applyEmit, fn, self, args);
+  }
+
   override bind<T>(context: Context, target: T): T {
     if (this.storage && target instanceof EventEmitter) return bindEmitter(this.storage, context, target) as T;
     return super.bind(context, target);

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { agentLog } from '../runtime/agent-log';
+import { UNTRACED_SERVER } from '../runtime/request-metrics';
 
 /**
  * Upstream reach: @opentelemetry/exporter-prometheus keeps its HTTP server in the private
@@ -11,9 +12,11 @@ import { agentLog } from '../runtime/agent-log';
  * https://github.com/open-telemetry/opentelemetry-js/issues/3623
  */
 export function untraceScrapeServer(exporter: object): boolean {
-  const server = (exporter as { _server?: { emit?: unknown } })._server;
+  const server = (exporter as { _server?: { emit?: unknown; [UNTRACED_SERVER]?: boolean } })._server;
   if (server && typeof server.emit === 'function') {
     server.emit = EventEmitter.prototype.emit;
+    // The agent's own server spans (from Node's diagnostics channels, not from emit) check this mark.
+    server[UNTRACED_SERVER] = true;
     return true;
   }
   agentLog.debug('upstream override not in effect: the Prometheus exporter has no _server; scrapes of /metrics are traced');
