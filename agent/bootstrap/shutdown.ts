@@ -2,6 +2,8 @@ import { agentLog } from '../runtime/agent-log';
 
 export interface Flushable {
   shutdown(): Promise<void>;
+  /** Stops what is still in flight when the bound passes, so nothing keeps the process alive. */
+  abort?(): void;
 }
 
 /**
@@ -28,6 +30,11 @@ export function installShutdownHooks(target: Flushable, timeoutMs: number, handl
       shuttingDown = new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => {
           agentLog.warn(`flush did not finish within ${timeoutMs} ms; exiting without the rest`);
+          try {
+            target.abort?.();
+          } catch {
+            // the bound holds whatever abort does
+          }
           resolve(false);
         }, timeoutMs);
         timer.unref();

@@ -7,7 +7,8 @@ import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { agentLog, setAgentLogLevel } from '../runtime/agent-log';
-import { registerDroppedMetric, SELF_METER, type ExportHealth } from '../runtime/export-health';
+import { ExportHealth, registerDroppedMetric, SELF_METER } from '../runtime/export-health';
+import { createOtlpTraceExport } from '../export';
 import { AGENT_VERSION } from '../runtime/version';
 import { activeInstrumentationNames } from '../runtime/instrumentation-selection';
 import { createLogExporter, createMetricExporter, createSpanExporter, otlpUrl } from '../runtime/otlp-exporters';
@@ -122,12 +123,22 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
     const resource = buildResource(config.agent).merge(resourceFromAttributes(pipeline.resourceAttributes));
 
     const fast = config.agent.pipeline === 'fast';
+    const traceHealth = new ExportHealth('traces', 'spans', urls.traces);
+    // The fast pipeline encodes spans to OTLP/protobuf as they end; OTLP/JSON stays with the SDK's exporter.
+    const encodedExport = fast && config.tracing.tracesExporter === 'otlp' && config.export.otlpProtocol === 'http/protobuf'
+      ? createOtlpTraceExport({
+        url: urls.traces, headers: config.export.otlpHeaders, timeoutMs: config.export.otlpTimeoutMs, resource,
+        scheduleDelayMs: config.tracing.bspScheduleDelayMs, maxQueueSize: config.tracing.bspMaxQueueSize,
+        maxExportBatchSize: config.tracing.bspMaxExportBatchSize, health: traceHealth,
+      })
+      : undefined;
     const tracing = createTracingSetup(config.tracing, {
       activeInstrumentations: active,
       fastHttp: fast,
+      exportHealth: traceHealth,
+      exportProcessor: encodedExport,
       hooks: { http: pipeline.httpConfig, pg: pipeline.pgConfig, pgMetricsReplaced: config.metrics.pgMetrics },
       createSpanExporter: () => createSpanExporter(config.export),
-      tracesUrl: urls.traces,
     });
     undo.push(() => disableAll(tracing.instrumentations));
     const devView = createDevView(config.devview, env);
@@ -195,7 +206,7 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
     }
     undo.push(devView.install());
     logsSetup.activate();
-    const hooks = installShutdownHooks({ shutdown: stopAll }, config.agent.shutdownTimeoutMs, config.agent.handleSignals);
+    const hooks = installShutdownHooks({ shutdown: stopAll, abort: () => encodedExport?.abort() }, config.agent.shutdownTimeoutMs, config.agent.handleSignals);
     undo.push(() => hooks.uninstall());
 
     running = { ...agent, shutdown: hooks.shutdown };

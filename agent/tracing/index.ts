@@ -21,9 +21,12 @@ export interface TracingDeps {
   /** The agent's own HTTP spans (installHttpTracing) instead of @opentelemetry/instrumentation-http. */
   readonly fastHttp: boolean;
   readonly hooks: InstrumentationHooks;
-  /** The OTLP span exporter, and where it sends (for the export-health lines). */
+  /** The upstream OTLP span exporter (batched by the SDK's processor), when no exportProcessor is given. */
   createSpanExporter(): SpanExporter;
-  readonly tracesUrl: string;
+  /** Told of every export of spans (the outage lines). */
+  readonly exportHealth: ExportHealth;
+  /** A ready exporting processor (the fast pipeline's encode-at-end export) instead of batch + exporter. */
+  readonly exportProcessor?: SpanProcessor;
 }
 
 /** The tracing concern's parts; agent/bootstrap builds the TracerProvider from them. */
@@ -38,7 +41,7 @@ export interface TracingSetup {
 }
 
 export function createTracingSetup(config: TracingConfig, deps: TracingDeps): TracingSetup {
-  const exportHealth = new ExportHealth('traces', 'spans', deps.tracesUrl);
+  const exportHealth = deps.exportHealth;
   return {
     sampler: buildSampler(config),
     propagator: buildPropagator(config),
@@ -110,6 +113,7 @@ function buildPropagator(config: TracingConfig): TextMapPropagator {
 function spanExportProcessor(config: TracingConfig, deps: TracingDeps, health: ExportHealth): SpanProcessor | undefined {
   if (config.tracesExporter === 'none') return undefined;
   if (config.tracesExporter === 'console') return new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() });
+  if (deps.exportProcessor) return deps.exportProcessor;
   const exporter: SpanExporter = trackExports(deps.createSpanExporter(), health, (spans: unknown[]) => spans.length);
   return new BatchSpanProcessor({
     exporter,
