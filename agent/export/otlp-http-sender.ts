@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as https from 'node:https';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 
@@ -42,7 +42,8 @@ export class OtlpHttpSender {
 
   constructor(private readonly options: OtlpHttpSenderOptions) {
     this.url = new URL(options.url);
-    this.transport = this.url.protocol === 'https:' ? https : http;
+    // https only when the collector is behind TLS: loading it costs start-up time.
+    this.transport = this.url.protocol === 'https:' ? (require('node:https') as typeof https) : http;
     this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: 2 });
   }
 

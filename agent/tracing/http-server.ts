@@ -1,6 +1,5 @@
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import * as http from 'node:http';
-import * as https from 'node:https';
 import {
   isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context,
   type Link, type SpanContext,
@@ -39,6 +38,7 @@ export interface HttpServerTracingOptions {
 /** The context a request's (or a client response's) events run in. */
 export const kContext = Symbol('otel-companion.request-context');
 const kRequest = Symbol('otel-companion.server-request');
+const kServerEmit = Symbol('otel-companion.server-emit');
 
 /** What a request keeps from its start to its finish, on the response object. */
 interface RequestState {
@@ -81,6 +81,7 @@ export function installHttpServerTracing(options: HttpServerTracingOptions): () 
 
   const start = (request: http.IncomingMessage, response: http.ServerResponse & Emitter, server: unknown): void => {
     if ((server as { [UNTRACED_SERVER]?: boolean } | undefined)?.[UNTRACED_SERVER]) return;
+    patchServerEmit(server);
     const headers = request.headers;
     const methodOriginal = request.method ?? 'GET';
     const method = normalizeMethod(methodOriginal);
@@ -192,19 +193,31 @@ export function installHttpServerTracing(options: HttpServerTracingOptions): () 
     // eslint-disable-next-line prefer-rest-params
     return context === undefined ? original.apply(this, arguments as unknown as unknown[]) : contexts.runApply(context, original as never, this, arguments);
   };
-  const serverEmit = (original: EmitFn): EmitFn => function emit(this: unknown, event: unknown, _request: unknown, response: unknown) {
-    const context = SERVER_EVENTS.has(event as string) ? (response as Emitter | undefined)?.[kContext] : undefined;
-    // eslint-disable-next-line prefer-rest-params
-    return context === undefined ? original.apply(this, arguments as unknown as unknown[]) : contexts.runApply(context, original as never, this, arguments);
+  const serverEmit = (original: EmitFn): EmitFn => {
+    const emit = function emit(this: unknown, event: unknown, _request: unknown, response: unknown) {
+      const context = SERVER_EVENTS.has(event as string) ? (response as Emitter | undefined)?.[kContext] : undefined;
+      // eslint-disable-next-line prefer-rest-params
+      return context === undefined ? original.apply(this, arguments as unknown as unknown[]) : contexts.runApply(context, original as never, this, arguments);
+    };
+    (emit as { [kServerEmit]?: true })[kServerEmit] = true;
+    return emit;
   };
-  const patches: Array<[object, EmitFn]> = [
-    [http.IncomingMessage.prototype, inContext(http.IncomingMessage.prototype.emit as EmitFn)],
-    [http.ServerResponse.prototype, inContext(http.ServerResponse.prototype.emit as EmitFn)],
-    [http.Server.prototype, serverEmit(http.Server.prototype.emit as EmitFn)],
-    [https.Server.prototype, serverEmit(https.Server.prototype.emit as EmitFn)],
-  ];
-  const originals = patches.map(([proto]) => [proto, Object.getOwnPropertyDescriptor(proto, 'emit')] as const);
-  for (const [proto, emit] of patches) Object.defineProperty(proto, 'emit', { value: emit, writable: true, configurable: true, enumerable: false });
+  const originals: Array<readonly [object, PropertyDescriptor | undefined]> = [];
+  const patch = (proto: object, emit: EmitFn) => {
+    originals.push([proto, Object.getOwnPropertyDescriptor(proto, 'emit')]);
+    Object.defineProperty(proto, 'emit', { value: emit, writable: true, configurable: true, enumerable: false });
+  };
+  // The 'request' event runs in the request's context: the emit of the server's class is patched the
+  // first time one of its servers has a request (https.Server is not an http.Server; loading https
+  // up front would cost every app its TLS start-up).
+  function patchServerEmit(server: unknown): void {
+    const proto = server ? Object.getPrototypeOf(server) as { emit?: EmitFn & { [kServerEmit]?: true } } | null : null;
+    if (!proto || typeof proto.emit !== 'function' || proto.emit[kServerEmit]) return;
+    patch(proto, serverEmit(proto.emit));
+  }
+  patch(http.IncomingMessage.prototype, inContext(http.IncomingMessage.prototype.emit as EmitFn));
+  patch(http.ServerResponse.prototype, inContext(http.ServerResponse.prototype.emit as EmitFn));
+  patch(http.Server.prototype, serverEmit(http.Server.prototype.emit as EmitFn));
   diagnosticsChannel.subscribe('http.server.request.start', onStart);
   diagnosticsChannel.subscribe('http.server.response.finish', onFinish);
 
@@ -212,7 +225,7 @@ export function installHttpServerTracing(options: HttpServerTracingOptions): () 
     enabled = false;
     diagnosticsChannel.unsubscribe('http.server.request.start', onStart);
     diagnosticsChannel.unsubscribe('http.server.response.finish', onFinish);
-    for (const [proto, descriptor] of originals) {
+    for (const [proto, descriptor] of originals.reverse()) {
       if (descriptor) Object.defineProperty(proto, 'emit', descriptor);
       else delete (proto as { emit?: unknown }).emit;
     }
