@@ -50,6 +50,8 @@ export async function runApp(script: string, opts: RunAppOptions = {}): Promise<
     HOME: process.env.HOME,
     OTEL_METRIC_EXPORT_INTERVAL: '1000',
     OTEL_BSP_SCHEDULE_DELAY: '200',
+    // The agent suites run once per pipeline (npm test): the test run's choice reaches every app.
+    ...(process.env.OTEL_COMPANION_PIPELINE ? { OTEL_COMPANION_PIPELINE: process.env.OTEL_COMPANION_PIPELINE } : {}),
     ...opts.env,
   };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
