@@ -60,7 +60,38 @@ export interface DurationHistogramOptions {
   readonly attributes: (...labels: LabelValue[]) => Attributes;
 }
 
-type Node = Map<LabelValue, unknown>;
+/** Children of one tree level up to this many are scanned in an array; more go into a Map. */
+const SMALL_NODE = 8;
+
+/**
+ * One level of the series tree. Most levels hold one or two values (scheme, protocol version, no
+ * error), and comparing a few values with === is several times faster than a Map lookup, which
+ * hashes its key; a level that grows past SMALL_NODE values moves to a Map (routes, pools).
+ */
+class Node {
+  private readonly keys: LabelValue[] = [];
+  private readonly children: unknown[] = [];
+  private map: Map<LabelValue, unknown> | undefined;
+
+  get(key: LabelValue): unknown {
+    if (this.map !== undefined) return this.map.get(key);
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.children[i];
+    return undefined;
+  }
+
+  set(key: LabelValue, child: unknown): void {
+    if (this.map !== undefined) {
+      this.map.set(key, child);
+    } else if (this.keys.length < SMALL_NODE) {
+      this.keys.push(key);
+      this.children.push(child);
+    } else {
+      this.map = new Map(this.keys.map((k, i) => [k, this.children[i]]));
+      this.map.set(key, child);
+    }
+  }
+}
 
 export class DurationHistogram {
   readonly descriptor: HistogramMetricData['descriptor'];
@@ -70,7 +101,7 @@ export class DurationHistogram {
   private readonly cellLength: number;
   private readonly maxLabelledSeries: number;
   private readonly attributesOf: (...labels: LabelValue[]) => Attributes;
-  private readonly root: Node = new Map();
+  private readonly root = new Node();
   /** Every series in creation order (the overflow series where it was created), as sdk-metrics orders its points. */
   private readonly series: Series[] = [];
   private labelledSeries = 0;
@@ -151,7 +182,7 @@ export class DurationHistogram {
     for (let i = 0; i < labels.length - 1; i++) {
       let next = node.get(labels[i]) as Node | undefined;
       if (next === undefined) {
-        next = new Map();
+        next = new Node();
         node.set(labels[i], next);
       }
       node = next;
