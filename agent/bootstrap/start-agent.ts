@@ -17,7 +17,7 @@ import { CompanionContextManager } from '../upstream/context-manager';
 import { installFastAttributes } from '../upstream/fast-attributes';
 import { createProcessorPipeline, type ProcessorPipeline } from '../processors';
 import { createTracingSetup, installHttpTracing } from '../tracing';
-import { createMetricsSetup, httpDurationRecorders, HTTP_METRICS_SCOPE, type MetricsSetup } from '../metrics';
+import { createMetricsSetup, type MetricsSetup } from '../metrics';
 import { createLogsSetup } from '../logs';
 import { createDevView } from '../devview';
 import { loadConfig, formatProblem, type AgentConfig } from './load-config';
@@ -81,6 +81,7 @@ export function metricsSetupFor(config: AgentConfig): MetricsSetup {
     activeInstrumentations: activeInstrumentationNames(config.agent.enabledInstrumentations, config.agent.disabledInstrumentations),
     createMetricExporter: (maxTimeoutMs) => createMetricExporter(config.export, maxTimeoutMs),
     metricsUrl: otlpUrl(config.export, 'metrics'),
+    pipeline: config.agent.pipeline,
   });
 }
 
@@ -194,10 +195,9 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
     logs.setGlobalLoggerProvider(loggerProvider);
     registerInstrumentations({ instrumentations, tracerProvider, meterProvider });
     if (fast && active.has('http')) {
-      const durations = httpDurationRecorders(meterProvider.getMeter(HTTP_METRICS_SCOPE, AGENT_VERSION));
       undo.push(installHttpTracing({
-        serverDuration: durations.server,
-        clientDuration: durations.client,
+        serverDuration: metricsSetup.durations?.httpServer,
+        clientDuration: metricsSetup.durations?.httpClient,
         sink: { processors: spanProcessors, resource, attributeValueLengthLimit: tracing.spanLimits.attributeValueLengthLimit, attributeCountLimit: 128 },
         sampler,
         contexts: contextManager,

@@ -1,5 +1,9 @@
-import { ConsoleMetricExporter, PeriodicExportingMetricReader, type MetricReader, type PushMetricExporter, type ResourceMetrics, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality, ConsoleMetricExporter, InstrumentType, PeriodicExportingMetricReader, type MetricProducer, type MetricReader,
+  type PushMetricExporter, type ResourceMetrics, type ViewOptions,
+} from '@opentelemetry/sdk-metrics';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { DurationRecorders } from '../runtime/duration-recorders';
 import type { SettingsOf } from '../config';
 import { ExportHealth, trackExports } from '../runtime/export-health';
 import { agentLog } from '../runtime/agent-log';
@@ -9,9 +13,9 @@ import { poolRegistry, type PgPoolLike } from './pg-pools';
 import { PgMetricsInstrumentation } from './pg-metrics';
 import { ProcessMetricsInstrumentation } from './process-metrics';
 import { createPrometheusReader } from './prometheus';
+import { FastDurations } from './fast-durations';
 
 export { counter, histogram, gauge, APP_METER_NAME, type InstrumentOptions, type HistogramOptions } from './business';
-export { httpDurationRecorders, HTTP_METRICS_SCOPE } from './http-durations';
 export {
   ConsoleMetricsTracker, OtelMetricsTracker, getMetricsTracker, setMetricsTracker,
   type MetricsTracker, type ConsoleMetricsTrackerOptions, type OtelMetricsTrackerOptions,
@@ -19,12 +23,22 @@ export {
 
 export type MetricsConfig = SettingsOf<typeof metricsSettings>;
 
+/**
+ * `fast`: http.server.request.duration, http.client.request.duration and
+ * db.client.operation.duration are the agent's own histograms (fast-durations.ts), recorded by the
+ * agent's spans through `MetricsSetup.durations` and handed to the readers as a MetricProducer.
+ * `upstream`: instrumentation-http and pg-metrics.ts record them through sdk-metrics.
+ */
+export type MetricsPipeline = 'fast' | 'upstream';
+
 export interface MetricsDeps {
   /** Instrumentations to load (agent/runtime/instrumentation-selection). */
   readonly activeInstrumentations: ReadonlySet<string>;
   /** The OTLP metric exporter, giving up within `maxTimeoutMs`, and where it sends (for the export-health lines). */
   createMetricExporter(maxTimeoutMs: number): PushMetricExporter;
   readonly metricsUrl: string;
+  /** Which path records the duration histograms (default `upstream`). */
+  readonly pipeline?: MetricsPipeline;
 }
 
 /**
@@ -36,10 +50,19 @@ export interface MetricsSetup {
   readonly readers: MetricReader[];
   readonly views: ViewOptions[];
   readonly instrumentations: Instrumentation[];
+  /**
+   * On the fast pipeline, where the agent's spans record their durations when they end; undefined
+   * on the upstream pipeline and when no metrics are exported (then nothing is to be recorded).
+   */
+  readonly durations?: DurationRecorders;
 }
 
 export function createMetricsSetup(m: MetricsConfig, deps: MetricsDeps): MetricsSetup {
-  const readers = createReaders(m, deps);
+  const unmatchedRoute = m.httpUnmatchedRoute.toLowerCase() === 'none' ? undefined : m.httpUnmatchedRoute;
+  const durations = deps.pipeline === 'fast'
+    ? new FastDurations({ httpDurationBuckets: m.httpDurationBuckets, dbDurationBuckets: m.dbDurationBuckets, httpUnmatchedRoute: unmatchedRoute })
+    : undefined;
+  const readers = createReaders(m, deps, durations);
   if (readers.length === 0) return { readers, views: [], instrumentations: [] };
 
   const active = deps.activeInstrumentations;
@@ -48,7 +71,7 @@ export function createMetricsSetup(m: MetricsConfig, deps: MetricsDeps): Metrics
   if (m.runtimeMetrics && active.has('runtime-node')) instrumentations.push(...runtimeInstrumentations(m.eventLoopPrecisionMs));
   if (pgMetrics) {
     try {
-      instrumentations.push(new PgMetricsInstrumentation());
+      instrumentations.push(new PgMetricsInstrumentation({}, durations?.db));
     } catch (err) {
       agentLog.warn(`pg metrics could not be set up (${(err as Error).message}); continuing without them`);
     }
@@ -56,10 +79,10 @@ export function createMetricsSetup(m: MetricsConfig, deps: MetricsDeps): Metrics
   const views = createViews({
     httpDurationBuckets: m.httpDurationBuckets,
     dbDurationBuckets: m.dbDurationBuckets,
-    httpUnmatchedRoute: m.httpUnmatchedRoute.toLowerCase() === 'none' ? undefined : m.httpUnmatchedRoute,
+    httpUnmatchedRoute: unmatchedRoute,
     replacePgMetrics: pgMetrics,
   });
-  return { readers, views, instrumentations };
+  return { readers, views, instrumentations, durations };
 }
 
 function runtimeInstrumentations(precisionMs: number): Instrumentation[] {
@@ -74,18 +97,27 @@ function runtimeInstrumentations(precisionMs: number): Instrumentation[] {
   return out;
 }
 
-/** One reader per entry of OTEL_METRICS_EXPORTER. */
-export function createReaders(m: MetricsConfig, deps: Pick<MetricsDeps, 'createMetricExporter' | 'metricsUrl'>): MetricReader[] {
+/**
+ * One reader per entry of OTEL_METRICS_EXPORTER. With `durations` (the fast pipeline), each reader
+ * also collects the agent's duration histograms, in the temporality its exporter asks for.
+ */
+export function createReaders(
+  m: MetricsConfig, deps: Pick<MetricsDeps, 'createMetricExporter' | 'metricsUrl'>, durations?: FastDurations,
+): MetricReader[] {
   const names = [...new Set(m.exporters)];
   if (names.includes('none')) {
     if (names.length > 1) agentLog.warn(`OTEL_METRICS_EXPORTER=${names.join(',')} contains "none": no metrics are exported`);
     return [];
   }
   const readerTimeoutMs = Math.min(m.exportTimeoutMs, m.exportIntervalMs);
+  const producersFor = (temporality: AggregationTemporality): MetricProducer[] | undefined =>
+    durations ? [durations.producer(temporality)] : undefined;
   const periodic = (exporter: PushMetricExporter) => new PeriodicExportingMetricReader({
     exporter,
     exportIntervalMillis: m.exportIntervalMs,
     exportTimeoutMillis: readerTimeoutMs,
+    // The reader takes its temporality from the exporter (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE).
+    metricProducers: producersFor(exporter.selectAggregationTemporality?.(InstrumentType.HISTOGRAM) ?? AggregationTemporality.CUMULATIVE),
   });
   const readers: MetricReader[] = [];
   for (const name of names) {
@@ -99,7 +131,7 @@ export function createReaders(m: MetricsConfig, deps: Pick<MetricsDeps, 'createM
       } else if (name === 'console') {
         readers.push(periodic(new ConsoleMetricExporter()));
       } else if (name === 'prometheus') {
-        readers.push(createPrometheusReader({ host: m.prometheusHost, port: m.prometheusPort }));
+        readers.push(createPrometheusReader({ host: m.prometheusHost, port: m.prometheusPort, metricProducers: producersFor(AggregationTemporality.CUMULATIVE) }));
       }
     } catch (err) {
       agentLog.warn(`metrics exporter "${name}" could not be set up (${(err as Error).message}); continuing without it`);

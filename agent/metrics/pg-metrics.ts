@@ -1,14 +1,13 @@
 import { errorMonitor } from 'node:events';
-import { ValueType, type Attributes, type BatchObservableResult, type Histogram, type Meter, type Observable } from '@opentelemetry/api';
+import { ValueType, type BatchObservableResult, type Histogram, type Meter, type Observable } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
-import {
-  ATTR_DB_NAMESPACE, ATTR_DB_OPERATION_NAME, ATTR_DB_SYSTEM_NAME, ATTR_ERROR_TYPE, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT,
-  DB_SYSTEM_NAME_VALUE_POSTGRESQL, METRIC_DB_CLIENT_OPERATION_DURATION,
-} from '@opentelemetry/semantic-conventions';
+import { DB_SYSTEM_NAME_VALUE_POSTGRESQL, METRIC_DB_CLIENT_OPERATION_DURATION } from '@opentelemetry/semantic-conventions';
+import type { DbOperationDurationRecorder } from '../runtime/duration-recorders';
 import { AGENT_VERSION } from '../runtime/version';
 import { agentLog } from '../runtime/agent-log';
 import { sqlOperationName } from '../runtime/sql-operation';
 import { poolRegistry, type PgPoolLike, type PgPoolOptions, type PoolRegistry } from './pg-pools';
+import { DB_OPERATION_DURATION_DESCRIPTION, dbOperationAttributes } from './duration-recorders';
 import {
   ATTR_DB_CLIENT_CONNECTION_POOL_NAME, ATTR_DB_CLIENT_CONNECTION_STATE, DB_CLIENT_CONNECTION_STATE_VALUE_IDLE,
   DB_CLIENT_CONNECTION_STATE_VALUE_USED, METRIC_DB_CLIENT_CONNECTION_COUNT, METRIC_DB_CLIENT_CONNECTION_MAX,
@@ -25,6 +24,9 @@ export const PG_METRICS_SCOPE = 'otel-companion-pg-metrics';
  *   SQL verbs (contrib takes everything up to the first space, so "SELECT\n  id" or a query without
  *   spaces becomes its own series).
  * The contrib instrumentation still makes the spans; its own metrics are dropped by a view.
+ *
+ * On the fast pipeline the durations go to the agent's own histogram (`fastDuration`, see
+ * fast-durations.ts) with the same attributes, instead of an sdk-metrics histogram.
  */
 export class PgMetricsInstrumentation extends InstrumentationBase<InstrumentationConfig> {
   // `declare`d, not initialised: the base constructor already calls _updateMetricInstruments and
@@ -34,9 +36,14 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
   private declare poolInstruments?: { count: Observable; max: Observable; pending: Observable };
   private declare observe?: (result: BatchObservableResult) => void;
   private declare observedMeter?: Meter;
+  private declare fastDuration?: DbOperationDurationRecorder;
 
-  constructor(config: InstrumentationConfig = {}) {
+  constructor(config: InstrumentationConfig = {}, fastDuration?: DbOperationDurationRecorder) {
     super(PG_METRICS_SCOPE, AGENT_VERSION, config);
+    if (fastDuration) {
+      this.fastDuration = fastDuration;
+      this.operationDuration = undefined;
+    }
   }
 
   private get registry(): PoolRegistry {
@@ -61,9 +68,11 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
     if (this.observedMeter && this.observables && this.observe) this.observedMeter.removeBatchObservableCallback(this.observe, this.observables);
     this.observedMeter = this.meter;
     this.observe ??= (result) => this.observePools(result);
-    this.operationDuration = this.meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
-      description: 'Duration of database client operations.', unit: 's', valueType: ValueType.DOUBLE,
-    });
+    if (!this.fastDuration) {
+      this.operationDuration = this.meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
+        description: DB_OPERATION_DURATION_DESCRIPTION, unit: 's', valueType: ValueType.DOUBLE,
+      });
+    }
     const count = this.meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_COUNT, {
       description: 'Connections of the pool in each state (used: checked out, idle: waiting in the pool).', unit: '{connection}', valueType: ValueType.INT,
     });
@@ -153,7 +162,7 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
   private wrapQuery(original: (...args: unknown[]) => unknown) {
     const instrumentation = this;
     return function query(this: PgClientLike, ...args: unknown[]): unknown {
-      if (!instrumentation.isEnabled() || !instrumentation.operationDuration) return original.apply(this, args);
+      if (!instrumentation.isEnabled() || !(instrumentation.fastDuration ?? instrumentation.operationDuration)) return original.apply(this, args);
       const start = performance.now();
       const client = this;
       let finished = false;
@@ -188,19 +197,20 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
   }
 
   private record(client: PgClientLike, arg0: unknown, seconds: number, err: unknown): void {
-    const attributes: Attributes = { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL };
     const text = typeof arg0 === 'string' ? arg0 : (arg0 as { text?: unknown } | null)?.text;
-    const operation = sqlOperationName(text);
-    if (operation) attributes[ATTR_DB_OPERATION_NAME] = operation;
+    const operation = sqlOperationName(text) || undefined;
     const params = client.connectionParameters;
     const database = client.database ?? params?.database;
-    if (typeof database === 'string') attributes[ATTR_DB_NAMESPACE] = database;
-    if (typeof params?.host === 'string') attributes[ATTR_SERVER_ADDRESS] = params.host;
-    if (typeof params?.port === 'number') attributes[ATTR_SERVER_PORT] = params.port;
-    const poolName = this.registry.poolNameOfClient(client);
-    if (poolName) attributes[ATTR_DB_CLIENT_CONNECTION_POOL_NAME] = poolName;
-    if (err) attributes[ATTR_ERROR_TYPE] = errorType(err);
-    this.operationDuration!.record(seconds, attributes);
+    const namespace = typeof database === 'string' ? database : undefined;
+    const host = typeof params?.host === 'string' ? params.host : undefined;
+    const port = typeof params?.port === 'number' ? params.port : undefined;
+    const poolName = this.registry.poolNameOfClient(client) || undefined;
+    const error = err ? errorType(err) : undefined;
+    if (this.fastDuration) {
+      this.fastDuration.record(seconds, DB_SYSTEM_NAME_VALUE_POSTGRESQL, operation, namespace, host, port, poolName, error);
+    } else {
+      this.operationDuration!.record(seconds, dbOperationAttributes(DB_SYSTEM_NAME_VALUE_POSTGRESQL, operation, namespace, host, port, poolName, error));
+    }
   }
 
   // Module hooks are the whole job: nothing to do on enable/disable beyond what the base does.

@@ -1,4 +1,4 @@
-import { DataPointType, type CollectionResult, type MetricCollectOptions, type MetricData, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { DataPointType, type CollectionResult, type MetricCollectOptions, type MetricData, type MetricProducer, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { agentLog } from '../runtime/agent-log';
 import { untraceScrapeServer } from '../upstream/prometheus-exporter';
 
@@ -45,6 +45,8 @@ export interface PrometheusEndpointOptions {
   port: number;
   /** Resource attributes copied onto every series, so rules can group by service as in the collector path. */
   resourceLabels?: RegExp;
+  /** Producers collected with the SDK's own metrics at each scrape (the fast pipeline's duration histograms). */
+  metricProducers?: MetricProducer[];
 }
 
 /** Resource attributes that become labels of every series (the rest stay in `target_info`). */
@@ -67,6 +69,7 @@ export function createPrometheusReader(options: PrometheusEndpointOptions, onLis
           port: options.port,
           endpoint: '/metrics',
           withResourceConstantLabels: options.resourceLabels ?? DEFAULT_RESOURCE_LABELS,
+          metricProducers: options.metricProducers,
         },
         (error) => {
           if (error) {

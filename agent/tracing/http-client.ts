@@ -11,7 +11,7 @@ import {
   ATTR_NETWORK_PEER_PORT, ATTR_NETWORK_PROTOCOL_VERSION, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_URL_FULL, ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
 import { agentLog } from '../runtime/agent-log';
-import type { HttpClientDurationRecorder } from '../runtime/request-metrics';
+import type { HttpClientDurationRecorder } from '../runtime/duration-recorders';
 import { FastSpan, newSpanId, newTraceId, type FastSpanSink } from './fast-span';
 import { normalizeMethod, parseHostHeader } from './http-attributes';
 import { kContext, type ContextRunner } from './http-server';
@@ -80,7 +80,8 @@ export function installHttpClientTracing(options: HttpClientTracingOptions): () 
       }
       span.end();
     }
-    duration?.record((performance.timeOrigin + performance.now() - state.startMs) / 1000, state.method, state.address, state.port, status, protocolVersion, errorType);
+    // A 4xx/5xx status gives the metric its error.type; only a failed request names its error.
+    duration?.record((performance.timeOrigin + performance.now() - state.startMs) / 1000, state.method, state.address, state.port, status, protocolVersion, error ? errorType : undefined);
     request[kClient] = undefined;
   };
 

@@ -12,7 +12,8 @@ import {
   ATTR_URL_PATH, ATTR_URL_QUERY, ATTR_URL_SCHEME, ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
 import { agentLog } from '../runtime/agent-log';
-import { UNTRACED_SERVER, type HttpDurationRecorder } from '../runtime/request-metrics';
+import type { HttpServerDurationRecorder } from '../runtime/duration-recorders';
+import { UNTRACED_SERVER } from '../runtime/untraced-server';
 import { FastSpan, newSpanId, newTraceId, type FastSpanSink } from './fast-span';
 import { normalizeMethod, parseHost, remoteClientAddress } from './http-attributes';
 import { requestContext } from './request-context';
@@ -32,7 +33,7 @@ export interface HttpServerTracingOptions {
   readonly startAttributes?: (request: http.IncomingMessage) => Attributes | undefined;
   /** Headers recorded as http.request.header.<name> / http.response.header.<name>. */
   readonly capturedHeaders?: { readonly request: readonly string[]; readonly response: readonly string[] };
-  readonly duration?: HttpDurationRecorder;
+  readonly duration?: HttpServerDurationRecorder;
 }
 
 /** The context a request's (or a client response's) events run in. */
@@ -165,7 +166,7 @@ export function installHttpServerTracing(options: HttpServerTracingOptions): () 
     }
     duration?.record(
       (performance.timeOrigin + performance.now() - state.startMs) / 1000,
-      state.method, state.scheme, status, route, state.protocolVersion, status >= 500 && status < 600 ? String(status) : undefined,
+      state.method, state.scheme, status, route, state.protocolVersion, undefined,
     );
   };
 

@@ -8,7 +8,7 @@ import {
 import { ExportHealth, queueDropListener, trackExports } from '../runtime/export-health';
 import { AGENT_VERSION } from '../runtime/version';
 import type { RequestOptions } from 'node:http';
-import type { HttpClientDurationRecorder, HttpDurationRecorder } from '../runtime/request-metrics';
+import type { HttpClientDurationRecorder, HttpServerDurationRecorder } from '../runtime/duration-recorders';
 import { installHttpClientTracing } from './http-client';
 import { installHttpServerTracing, type HttpServerTracingOptions } from './http-server';
 import { createTracingInstrumentations, type InstrumentationHooks, type TracingConfig } from './instrumentations';
@@ -62,7 +62,7 @@ function instrumentationsBuiltHere(deps: TracingDeps): ReadonlySet<string> {
 
 export interface HttpTracingDeps extends Omit<HttpServerTracingOptions, 'scope' | 'startAttributes' | 'capturedHeaders' | 'duration'> {
   readonly hooks: InstrumentationHooks;
-  readonly serverDuration?: HttpDurationRecorder;
+  readonly serverDuration?: HttpServerDurationRecorder;
   readonly clientDuration?: HttpClientDurationRecorder;
 }
 

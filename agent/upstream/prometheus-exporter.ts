@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { agentLog } from '../runtime/agent-log';
-import { UNTRACED_SERVER } from '../runtime/request-metrics';
+import { UNTRACED_SERVER } from '../runtime/untraced-server';
 
 /**
  * Upstream reach: @opentelemetry/exporter-prometheus keeps its HTTP server in the private
