@@ -393,7 +393,8 @@ export class SpanEncoder {
     const start = w.pos + 1; // the KeyValue after its field tag
     const isString = typeof value === 'string';
     if (!isString || value.length > SHORT_STRING || !asciiKeyValue(w, tag, entry.field, value)) this.anyKeyValue(w, tag, '', entry.field, value);
-    if ((values === undefined || values.size < MAX_VALUES_PER_KEY) && this.memoBytes < this.maxMemoBytes && (!isString || value.length <= MEMO_MAX_LENGTH)) {
+    // The budget is a hard bound: a value whose bytes would pass it is not remembered.
+    if ((values === undefined || values.size < MAX_VALUES_PER_KEY) && this.memoBytes + (w.pos - start) <= this.maxMemoBytes && (!isString || value.length <= MEMO_MAX_LENGTH)) {
       const memo = Uint8Array.prototype.slice.call(w.buf, start, w.pos);
       if (values === undefined) values = entry.values = new Map();
       values.set(value, memo);

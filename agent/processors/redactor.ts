@@ -56,6 +56,7 @@ export class Redactor {
   private readonly textCache = new ResultCache(2048, 512);
   private readonly sqlCache = new ResultCache(1024, 4096);
   private readonly nameCache = new ResultCache(1024, 256);
+  private readonly urlCache = new ResultCache(2048, 512);
   private readonly cardNumbers: boolean;
 
   constructor(readonly rules: CompiledRules) {
@@ -80,7 +81,7 @@ export class Redactor {
    */
   private cachedText(s: string): string {
     const cache = this.textCache;
-    if (s.length < 8 || s.length > cache.maxLength) return this.text(s);
+    if (s.length > cache.maxLength) return this.text(s);
     const hit = cache.get(s);
     if (hit !== undefined) return hit;
     const out = this.rules.text.apply(s);
@@ -99,8 +100,19 @@ export class Redactor {
 
   url(s: string): string {
     const limit = this.rules.valueLengthLimit;
-    if (s.length <= limit) return this.rules.url.apply(s);
-    return cut(this.rules.url.apply(s.slice(0, limit + SCAN_MARGIN)), limit);
+    if (s.length > limit) return cut(this.rules.url.apply(s.slice(0, limit + SCAN_MARGIN)), limit);
+    return this.rules.url.apply(s);
+  }
+
+  /** url() through a result cache: paths and queries repeat from request to request. */
+  private cachedUrl(s: string): string {
+    const cache = this.urlCache;
+    if (s.length > cache.maxLength) return this.url(s);
+    const hit = cache.get(s);
+    if (hit !== undefined) return hit;
+    const out = this.url(s);
+    cache.set(s, out);
+    return out;
   }
 
   sql(s: string): string {
@@ -129,7 +141,7 @@ export class Redactor {
   /** A string under `kind`. */
   private stringFor(kind: KeyKind, s: string, cached = false): string {
     switch (kind) {
-      case KeyKind.Url: return this.url(s);
+      case KeyKind.Url: return cached ? this.cachedUrl(s) : this.url(s);
       case KeyKind.Sql: return this.sql(s);
       case KeyKind.Stack: return this.stack(s);
       default: return cached ? this.cachedText(s) : this.text(s);

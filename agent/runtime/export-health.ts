@@ -11,21 +11,27 @@ export type TelemetrySignal = 'traces' | 'metrics' | 'logs';
  */
 export type DropReason = 'export_failed' | 'queue_full' | 'redaction_failed';
 
-/** Items lost so far, by signal and reason, for the `otel_companion.dropped` counter. */
-const totals = new Map<string, number>();
+/**
+ * Items lost so far, by signal and reason, for the `otel_companion.dropped` counter. Fixed slots:
+ * counting runs per item during an outage, when the app is busiest.
+ */
+const newCounts = (): Record<DropReason, number> => ({ export_failed: 0, queue_full: 0, redaction_failed: 0 });
+const totals: Record<TelemetrySignal, Record<DropReason, number>> = { traces: newCounts(), metrics: newCounts(), logs: newCounts() };
 
 /** Counts items lost for a reason that is not an export outage (redaction failures). */
 export function countDropped(signal: TelemetrySignal, reason: DropReason, items: number): void {
-  if (items <= 0) return;
-  const key = `${signal}\u0000${reason}`;
-  totals.set(key, (totals.get(key) ?? 0) + items);
+  if (items > 0) totals[signal][reason] += items;
 }
 
 export function droppedTotals(): Array<{ signal: TelemetrySignal; reason: DropReason; items: number }> {
-  return [...totals].map(([key, items]) => {
-    const [signal, reason] = key.split('\u0000') as [TelemetrySignal, DropReason];
-    return { signal, reason, items };
-  });
+  const out: Array<{ signal: TelemetrySignal; reason: DropReason; items: number }> = [];
+  for (const signal of Object.keys(totals) as TelemetrySignal[]) {
+    for (const reason of Object.keys(totals[signal]) as DropReason[]) {
+      const items = totals[signal][reason];
+      if (items > 0) out.push({ signal, reason, items });
+    }
+  }
+  return out;
 }
 
 /** Meter name and instrument of the agent's own telemetry about itself. */

@@ -195,24 +195,25 @@ export class FastSpan implements Span, ReadableSpan {
   }
 }
 
-// Ids: random bytes from Math.random, as the SDK's RandomIdGenerator (W3C asks for randomness,
-// not for a cryptographic source), written into one shared buffer and read out as hex.
-const ID_BYTES = Buffer.allocUnsafe(16);
+// Ids: random 32-bit words from Math.random, as the SDK's RandomIdGenerator (W3C asks for
+// randomness, not for a cryptographic source), written as hex through a byte table (a Buffer's hex
+// conversion is a native call per id; a number's toString(16) is slow past 2^30).
+const HEX_BYTE: string[] = [];
+for (let i = 0; i < 256; i++) HEX_BYTE.push(i.toString(16).padStart(2, '0'));
 
-function fillRandom(bytes: number): void {
-  for (let i = 0; i < bytes; i += 4) ID_BYTES.writeUInt32BE((Math.random() * 0x100000000) >>> 0, i);
-  // An all-zero id is invalid: make the last byte non-zero in that (vanishingly rare) case.
-  if (ID_BYTES.readUInt32BE(bytes - 4) === 0 && ID_BYTES.readUInt32BE(0) === 0) ID_BYTES[bytes - 1] = 1;
+function hexWord(): string {
+  const w = (Math.random() * 0x100000000) >>> 0;
+  return HEX_BYTE[w >>> 24]! + HEX_BYTE[(w >>> 16) & 255]! + HEX_BYTE[(w >>> 8) & 255]! + HEX_BYTE[w & 255]!;
 }
 
 export function newTraceId(): string {
-  fillRandom(16);
-  return ID_BYTES.toString('hex', 0, 16);
+  const id = hexWord() + hexWord() + hexWord() + hexWord();
+  return id === '00000000000000000000000000000000' ? newTraceId() : id;
 }
 
 export function newSpanId(): string {
-  fillRandom(8);
-  return ID_BYTES.toString('hex', 0, 8);
+  const id = hexWord() + hexWord();
+  return id === '0000000000000000' ? newSpanId() : id;
 }
 
 export const SAMPLED_FLAGS = TraceFlags.SAMPLED;

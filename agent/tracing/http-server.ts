@@ -52,7 +52,7 @@ interface RequestState {
   readonly startMs: number;
 }
 
-type Emitter = { [kContext]?: Context; [kRequest]?: RequestState; emit: (...args: unknown[]) => boolean };
+type Emitter = { [kContext]?: Context; [kRequest]?: RequestState; emit: (...args: unknown[]) => boolean; listenerCount(event: unknown): number };
 type EmitFn = (this: unknown, ...args: unknown[]) => boolean;
 
 const NO_LINKS: Link[] = [];
@@ -147,6 +147,7 @@ export function installHttpServerTracing(options: HttpServerTracingOptions): () 
     const state = response[kRequest];
     if (!state) return;
     response[kRequest] = undefined;
+    const endMs = performance.timeOrigin + performance.now();
     const status = response.statusCode;
     const route = state.rpc.route;
     const span = state.span;
@@ -162,10 +163,10 @@ export function installHttpServerTracing(options: HttpServerTracingOptions): () 
         if (value !== undefined) attributes[responseHeaders[i]![1]] = Array.isArray(value) ? value : [String(value)];
       }
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
+      span.end(endMs);
     }
     duration?.record(
-      (performance.timeOrigin + performance.now() - state.startMs) / 1000,
+      (endMs - state.startMs) / 1000,
       state.method, state.scheme, status, route, state.protocolVersion, undefined,
     );
   };
@@ -189,10 +190,13 @@ export function installHttpServerTracing(options: HttpServerTracingOptions): () 
   };
 
   // A request's events run in its context; servers emit 'request' in it too.
-  const inContext = (original: EmitFn): EmitFn => function emit(this: unknown) {
+  // An event nobody listens to is emitted as it is: entering a context costs a frame.
+  const inContext = (original: EmitFn): EmitFn => function emit(this: unknown, event: unknown) {
     const context = (this as Emitter)[kContext];
     // eslint-disable-next-line prefer-rest-params
-    return context === undefined ? original.apply(this, arguments as unknown as unknown[]) : contexts.runApply(context, original as never, this, arguments);
+    if (context === undefined || (this as Emitter).listenerCount(event) === 0) return original.apply(this, arguments as unknown as unknown[]);
+    // eslint-disable-next-line prefer-rest-params
+    return contexts.runApply(context, original as never, this, arguments);
   };
   const serverEmit = (original: EmitFn): EmitFn => {
     const emit = function emit(this: unknown, event: unknown, _request: unknown, response: unknown) {

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { createNoopMeter, type MeterProvider } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
@@ -71,13 +72,28 @@ function build(name: string, config: TracingConfig, hooks: InstrumentationHooks)
     }
     default: {
       if (BUILT_ELSEWHERE.has(name) || (DEFAULT_INSTRUMENTATIONS as readonly string[]).includes(name)) return undefined;
-      const mod = require(`@opentelemetry/instrumentation-${name}`) as Record<string, unknown>;
+      const mod = require(resolveFromApp(`@opentelemetry/instrumentation-${name}`)) as Record<string, unknown>;
       const Ctor = Object.entries(mod).find(([k, v]) => k.endsWith('Instrumentation') && typeof v === 'function')?.[1] as
         | (new () => Instrumentation)
         | undefined;
       if (!Ctor) throw new Error(`@opentelemetry/instrumentation-${name} exports no *Instrumentation class`);
       return new Ctor();
     }
+  }
+}
+
+/**
+ * An opt-in instrumentation is installed by the app: looked up from the app's entry script and
+ * working directory first (a monorepo or a bundled agent may not see the app's node_modules from
+ * its own folder), then from the agent's.
+ */
+function resolveFromApp(id: string): string {
+  const entry = process.argv[1];
+  const paths = [...(entry ? [dirname(resolve(entry))] : []), process.cwd()];
+  try {
+    return require.resolve(id, { paths });
+  } catch {
+    return require.resolve(id);
   }
 }
 
