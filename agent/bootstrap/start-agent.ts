@@ -16,7 +16,7 @@ import { notifyAgentShutdown, setAgentRuntime } from '../runtime/running-agent';
 import { CompanionContextManager } from '../upstream/context-manager';
 import { installFastAttributes } from '../upstream/fast-attributes';
 import { createProcessorPipeline, type ProcessorPipeline } from '../processors';
-import { createTracingSetup, installHttpTracing } from '../tracing';
+import { createPgTracing, createTracingSetup, installHttpTracing } from '../tracing';
 import { createMetricsSetup, type MetricsSetup } from '../metrics';
 import { createLogsSetup } from '../logs';
 import { createDevView } from '../devview';
@@ -167,8 +167,15 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
     });
     undo.push(() => void loggerProvider.shutdown().catch(() => undefined));
     const instrumentations: Instrumentation[] = [...tracing.instrumentations, ...metricsSetup.instrumentations, ...logsSetup.instrumentations];
-
     const contextManager = new CompanionContextManager();
+    const fastSink = { processors: spanProcessors, resource, attributeValueLengthLimit: tracing.spanLimits.attributeValueLengthLimit, attributeCountLimit: 128 };
+    if (fast && active.has('pg')) {
+      instrumentations.push(createPgTracing({
+        sink: fastSink, sampler, contexts: contextManager, connectSpans: config.tracing.pgPoolConnectSpans,
+        recordParameters: config.processors.dbRecordParameters, duration: metricsSetup.durations?.db,
+      }));
+    }
+
 
     const stopAll = async () => {
       notifyAgentShutdown();
@@ -198,7 +205,7 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
       undo.push(installHttpTracing({
         serverDuration: metricsSetup.durations?.httpServer,
         clientDuration: metricsSetup.durations?.httpClient,
-        sink: { processors: spanProcessors, resource, attributeValueLengthLimit: tracing.spanLimits.attributeValueLengthLimit, attributeCountLimit: 128 },
+        sink: fastSink,
         sampler,
         contexts: contextManager,
         hooks: { http: pipeline.httpConfig, pg: pipeline.pgConfig, pgMetricsReplaced: config.metrics.pgMetrics },

@@ -9,7 +9,7 @@ import { ExportHealth, trackExports } from '../runtime/export-health';
 import { agentLog } from '../runtime/agent-log';
 import type { metricsSettings } from './settings';
 import { createViews } from './views';
-import { poolRegistry, type PgPoolLike } from './pg-pools';
+import { poolRegistry, type PgPoolLike } from '../runtime/pg-pools';
 import { PgMetricsInstrumentation } from './pg-metrics';
 import { ProcessMetricsInstrumentation } from './process-metrics';
 import { createPrometheusReader } from './prometheus';
@@ -71,7 +71,8 @@ export function createMetricsSetup(m: MetricsConfig, deps: MetricsDeps): Metrics
   if (m.runtimeMetrics && active.has('runtime-node')) instrumentations.push(...runtimeInstrumentations(m.eventLoopPrecisionMs));
   if (pgMetrics) {
     try {
-      instrumentations.push(new PgMetricsInstrumentation({}, durations?.db));
+      // On the fast pipeline the pg spans record the query durations (agent/tracing/pg.ts).
+      instrumentations.push(new PgMetricsInstrumentation({}, !durations));
     } catch (err) {
       agentLog.warn(`pg metrics could not be set up (${(err as Error).message}); continuing without them`);
     }

@@ -1,12 +1,11 @@
-import { errorMonitor } from 'node:events';
 import { ValueType, type BatchObservableResult, type Histogram, type Meter, type Observable } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { DB_SYSTEM_NAME_VALUE_POSTGRESQL, METRIC_DB_CLIENT_OPERATION_DURATION } from '@opentelemetry/semantic-conventions';
-import type { DbOperationDurationRecorder } from '../runtime/duration-recorders';
 import { AGENT_VERSION } from '../runtime/version';
 import { agentLog } from '../runtime/agent-log';
 import { sqlOperationName } from '../runtime/sql-operation';
-import { poolRegistry, type PgPoolLike, type PgPoolOptions, type PoolRegistry } from './pg-pools';
+import { hookQueryCompletion, pgErrorType } from '../runtime/pg-query';
+import { poolRegistry, type PgPoolLike, type PgPoolOptions, type PoolRegistry } from '../runtime/pg-pools';
 import { DB_OPERATION_DURATION_DESCRIPTION, dbOperationAttributes } from './duration-recorders';
 import {
   ATTR_DB_CLIENT_CONNECTION_POOL_NAME, ATTR_DB_CLIENT_CONNECTION_STATE, DB_CLIENT_CONNECTION_STATE_VALUE_IDLE,
@@ -23,10 +22,9 @@ export const PG_METRICS_SCOPE = 'otel-companion-pg-metrics';
  * - db.client.operation.duration with the pool name, and an operation name that stays one of the
  *   SQL verbs (contrib takes everything up to the first space, so "SELECT\n  id" or a query without
  *   spaces becomes its own series).
- * The contrib instrumentation still makes the spans; its own metrics are dropped by a view.
- *
- * On the fast pipeline the durations go to the agent's own histogram (`fastDuration`, see
- * fast-durations.ts) with the same attributes, instead of an sdk-metrics histogram.
+ * On the upstream pipeline the contrib instrumentation makes the spans and its own metrics are
+ * dropped by a view. On the fast pipeline the agent's pg spans (agent/tracing/pg.ts) measure the
+ * queries into the agent's own histogram, with the same attributes; only the pool gauges are here.
  */
 export class PgMetricsInstrumentation extends InstrumentationBase<InstrumentationConfig> {
   // `declare`d, not initialised: the base constructor already calls _updateMetricInstruments and
@@ -36,14 +34,16 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
   private declare poolInstruments?: { count: Observable; max: Observable; pending: Observable };
   private declare observe?: (result: BatchObservableResult) => void;
   private declare observedMeter?: Meter;
-  private declare fastDuration?: DbOperationDurationRecorder;
+  private declare measureQueries: boolean;
 
-  constructor(config: InstrumentationConfig = {}, fastDuration?: DbOperationDurationRecorder) {
+  /**
+   * `measureQueries`: false on the fast pipeline, where the agent's pg spans (agent/tracing/pg.ts)
+   * record db.client.operation.duration as the query ends; this instrumentation then keeps the
+   * pool gauges only.
+   */
+  constructor(config: InstrumentationConfig = {}, measureQueries = true) {
     super(PG_METRICS_SCOPE, AGENT_VERSION, config);
-    if (fastDuration) {
-      this.fastDuration = fastDuration;
-      this.operationDuration = undefined;
-    }
+    this.measureQueries = measureQueries;
   }
 
   private get registry(): PoolRegistry {
@@ -59,7 +59,7 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
   protected init() {
     return [
       new InstrumentationNodeModuleDefinition('pg-pool', ['>=2.0.0 <4'], (exports) => this.patchPool(exports)),
-      new InstrumentationNodeModuleDefinition('pg', ['>=8.0.3 <9'], (exports) => this.patchPg(exports), (exports) => this.unpatchPg(exports)),
+      new InstrumentationNodeModuleDefinition('pg', ['>=8.0.3 <9'], (exports) => (this.measureQueries === false ? exports : this.patchPg(exports)), (exports) => this.unpatchPg(exports)),
     ];
   }
 
@@ -68,11 +68,9 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
     if (this.observedMeter && this.observables && this.observe) this.observedMeter.removeBatchObservableCallback(this.observe, this.observables);
     this.observedMeter = this.meter;
     this.observe ??= (result) => this.observePools(result);
-    if (!this.fastDuration) {
-      this.operationDuration = this.meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
-        description: DB_OPERATION_DURATION_DESCRIPTION, unit: 's', valueType: ValueType.DOUBLE,
-      });
-    }
+    this.operationDuration = this.meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
+      description: DB_OPERATION_DURATION_DESCRIPTION, unit: 's', valueType: ValueType.DOUBLE,
+    });
     const count = this.meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_COUNT, {
       description: 'Connections of the pool in each state (used: checked out, idle: waiting in the pool).', unit: '{connection}', valueType: ValueType.INT,
     });
@@ -162,7 +160,7 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
   private wrapQuery(original: (...args: unknown[]) => unknown) {
     const instrumentation = this;
     return function query(this: PgClientLike, ...args: unknown[]): unknown {
-      if (!instrumentation.isEnabled() || !(instrumentation.fastDuration ?? instrumentation.operationDuration)) return original.apply(this, args);
+      if (!instrumentation.isEnabled() || !instrumentation.operationDuration) return original.apply(this, args);
       const start = performance.now();
       const client = this;
       let finished = false;
@@ -177,7 +175,7 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
       };
       let hooked = false;
       try {
-        hooked = hookCompletion(args, done);
+        hooked = hookQueryCompletion(args, done);
       } catch {
         hooked = false;
       }
@@ -205,12 +203,8 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
     const host = typeof params?.host === 'string' ? params.host : undefined;
     const port = typeof params?.port === 'number' ? params.port : undefined;
     const poolName = this.registry.poolNameOfClient(client) || undefined;
-    const error = err ? errorType(err) : undefined;
-    if (this.fastDuration) {
-      this.fastDuration.record(seconds, DB_SYSTEM_NAME_VALUE_POSTGRESQL, operation, namespace, host, port, poolName, error);
-    } else {
-      this.operationDuration!.record(seconds, dbOperationAttributes(DB_SYSTEM_NAME_VALUE_POSTGRESQL, operation, namespace, host, port, poolName, error));
-    }
+    const error = err ? pgErrorType(err) : undefined;
+    this.operationDuration!.record(seconds, dbOperationAttributes(DB_SYSTEM_NAME_VALUE_POSTGRESQL, operation, namespace, host, port, poolName, error));
   }
 
   // Module hooks are the whole job: nothing to do on enable/disable beyond what the base does.
@@ -226,46 +220,4 @@ interface QueryOwner {
 interface PgClientLike {
   database?: unknown;
   connectionParameters?: { host?: unknown; port?: unknown; database?: unknown };
-}
-
-/**
- * Hooks the end of a query that reports through a callback or events. Returns false when the
- * query reports through the promise `query()` returns.
- */
-function hookCompletion(args: unknown[], done: (err?: unknown) => void): boolean {
-  const lastIndex = args.length - 1;
-  const last = args[lastIndex];
-  if (typeof last === 'function') {
-    args[lastIndex] = function (this: unknown, err: unknown, ...rest: unknown[]) {
-      done(err);
-      return (last as (...a: unknown[]) => unknown).call(this, err, ...rest);
-    };
-    return true;
-  }
-  const first = args[0] as { submit?: unknown; callback?: unknown; once?: unknown; on?: unknown } | null | undefined;
-  if (first && typeof first === 'object') {
-    if (typeof first.submit === 'function') {
-      // Query objects, cursors, streams. errorMonitor observes errors without handling them,
-      // so an app that relies on an unhandled 'error' still sees it thrown.
-      if (typeof first.once !== 'function') return false;
-      const emitter = first as { once(e: string | symbol, l: (...a: unknown[]) => void): void };
-      emitter.once('end', () => done());
-      emitter.once(errorMonitor, (err: unknown) => done(err));
-      return true;
-    }
-    if (typeof first.callback === 'function') {
-      const cb = first.callback as (...a: unknown[]) => unknown;
-      args[0] = { ...first, callback(this: unknown, err: unknown, ...rest: unknown[]) { done(err); return cb.call(this, err, ...rest); } };
-      return true;
-    }
-  }
-  return false;
-}
-
-/** SQLSTATE for server errors (e.g. 42P01), else the error class name. */
-function errorType(err: unknown): string {
-  const e = err as { code?: unknown; name?: unknown };
-  if (typeof e?.code === 'string' && e.code) return e.code;
-  if (typeof e?.name === 'string' && e.name) return e.name;
-  return '_OTHER';
 }

@@ -10,6 +10,7 @@ import { AGENT_VERSION } from '../runtime/version';
 import type { RequestOptions } from 'node:http';
 import type { HttpClientDurationRecorder, HttpServerDurationRecorder } from '../runtime/duration-recorders';
 import { installHttpClientTracing } from './http-client';
+import { PgTracingInstrumentation, type PgTracingOptions } from './pg';
 import { installHttpServerTracing, type HttpServerTracingOptions } from './http-server';
 import { createTracingInstrumentations, type InstrumentationHooks, type TracingConfig } from './instrumentations';
 
@@ -18,7 +19,7 @@ export type { TracingConfig, InstrumentationHooks } from './instrumentations';
 export interface TracingDeps {
   /** Instrumentations to load (agent/runtime/instrumentation-selection). */
   readonly activeInstrumentations: ReadonlySet<string>;
-  /** The agent's own HTTP spans (installHttpTracing) instead of @opentelemetry/instrumentation-http. */
+  /** The agent's own HTTP and pg spans (installHttpTracing, createPgTracing) instead of the contrib instrumentations. */
   readonly fastHttp: boolean;
   readonly hooks: InstrumentationHooks;
   /** The upstream OTLP span exporter (batched by the SDK's processor), when no exportProcessor is given. */
@@ -52,12 +53,18 @@ export function createTracingSetup(config: TracingConfig, deps: TracingDeps): Tr
   };
 }
 
-/** With the fast path, http is the agent's own (installHttpTracing), not an instrumentation to build. */
+/** With the fast pipeline, http and pg are the agent's own (installHttpTracing, createPgTracing), not contrib instrumentations. */
 function instrumentationsBuiltHere(deps: TracingDeps): ReadonlySet<string> {
-  if (!deps.fastHttp || !deps.activeInstrumentations.has('http')) return deps.activeInstrumentations;
+  if (!deps.fastHttp) return deps.activeInstrumentations;
   const names = new Set(deps.activeInstrumentations);
   names.delete('http');
+  names.delete('pg');
   return names;
+}
+
+/** The agent's own PostgreSQL spans (fast pipeline); an instrumentation for registerInstrumentations. */
+export function createPgTracing(options: PgTracingOptions): Instrumentation {
+  return new PgTracingInstrumentation(options);
 }
 
 export interface HttpTracingDeps extends Omit<HttpServerTracingOptions, 'scope' | 'startAttributes' | 'capturedHeaders' | 'duration'> {

@@ -3,13 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AggregationTemporality, MeterProvider, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
 import { FastDurations } from '../../agent/metrics/fast-durations';
 import { PgMetricsInstrumentation, PG_METRICS_SCOPE } from '../../agent/metrics/pg-metrics';
+import { PgTracingInstrumentation } from '../../agent/tracing/pg';
+import { emptyResource } from '@opentelemetry/resources';
+import { AlwaysOffSampler } from '@opentelemetry/sdk-trace';
 import { DEFAULT_DB_DURATION_BUCKETS, DEFAULT_HTTP_DURATION_BUCKETS } from '../../agent/metrics/settings';
 import { getPgUrl } from '../helpers/postgres';
 import { TestReader, named } from './metric-reader';
 
-// pg-metrics on the fast pipeline (real PostgreSQL, real pg): query durations go to the agent's own
-// histogram with the attributes pg-metrics.ts gives them on the upstream pipeline (the same
-// workload is checked there in pg-pools.test.ts); the pool gauges stay on sdk-metrics.
+// The fast pipeline (real PostgreSQL, real pg): the agent's pg spans (agent/tracing/pg.ts) record
+// query durations into the agent's own histogram, with the attributes pg-metrics.ts gives them on
+// the upstream pipeline (the same workload is checked there in pg-pools.test.ts), sampled or not
+// (here no query is sampled); the pool gauges stay with pg-metrics on sdk-metrics.
 const requireCjs = createRequire(__filename);
 type Pool = import('pg').Pool;
 
@@ -21,7 +25,15 @@ describe('pg query durations on the fast pipeline (real PostgreSQL)', () => {
 
   beforeAll(() => {
     const provider = new MeterProvider({ readers: [reader] });
-    new PgMetricsInstrumentation({}, fast.db).setMeterProvider(provider);
+    new PgMetricsInstrumentation({}, false).setMeterProvider(provider);
+    new PgTracingInstrumentation({
+      sink: { processors: [], resource: emptyResource(), attributeValueLengthLimit: 8192, attributeCountLimit: 128 },
+      sampler: new AlwaysOffSampler(),
+      contexts: { runApply: (_context, fn, self, args) => fn.apply(self, args as unknown as unknown[]) },
+      connectSpans: false,
+      recordParameters: false,
+      duration: fast.db,
+    }).enable();
     pg = requireCjs('pg') as typeof import('pg');
   });
 

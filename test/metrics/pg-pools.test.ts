@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ATTR_DB_OPERATION_NAME, METRIC_DB_CLIENT_OPERATION_DURATION } from '@opentelemetry/semantic-conventions';
 import { PgMetricsInstrumentation, PG_METRICS_SCOPE } from '../../agent/metrics/pg-metrics';
-import { derivePoolName, poolRegistry } from '../../agent/metrics/pg-pools';
+import { derivePoolName, poolRegistry } from '../../agent/runtime/pg-pools';
 import { createViews } from '../../agent/metrics/views';
 import { nameDbPool } from '../../agent/metrics';
 import { DEFAULT_DB_DURATION_BUCKETS, DEFAULT_HTTP_DURATION_BUCKETS } from '../../agent/metrics/settings';
