@@ -5,7 +5,7 @@
 # Go toolchain. FORCE=1 rebuilds anyway.
 #
 # test/alerting/dashboards.test.ts runs it over collector-config/grafana/dashboards
-# (loud skip on a dev machine without it, failure under CI=true).
+# (loud skip on a dev machine without it, failure on CI).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_go
 
