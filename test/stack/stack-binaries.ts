@@ -14,5 +14,5 @@ export const stackBinaries = [
 export const canRunStack = stackBinaries.every((b) => b.shouldRun);
 
 /** `eventually` with the stack's pace: its services take tens of seconds to show data, so a long deadline and a 1-s poll. */
-export const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000, everyMs = 1000) =>
+export const eventually = <T>(what: string | (() => string), probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000, everyMs = 1000) =>
   poll(what, probe, timeoutMs, everyMs);
