@@ -5,7 +5,7 @@
 export * from './model';
 export { validateDocument, assertDocument, SchemeValidationError, type ValidationResult } from './validate';
 export { otlpToScheme, spansToScheme, type OtlpToSchemeResult, type LogInput } from './otlp-to-scheme';
-export { schemeToOtlp, ConversionError, type SchemeToOtlpResult } from './scheme-to-otlp';
+export { schemeToOtlp, ConversionError, type SchemeToOtlpResult, type SchemeToOtlpOptions } from './scheme-to-otlp';
 export { decodeOtlpProtobuf, ProtobufDecodeError } from './otlp-protobuf';
 export { startBridge, type Bridge, type BridgeOptions } from './bridge/server';
 export { stringifyDocument, writeDocument } from './json-writer';

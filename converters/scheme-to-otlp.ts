@@ -20,6 +20,14 @@ export interface SchemeToOtlpResult {
   spanCount: number;
 }
 
+export interface SchemeToOtlpOptions {
+  /**
+   * Resource attributes of every converted document (the CLI's --service-name and --resource):
+   * they win over the `key:value` tags the document's events share.
+   */
+  resource?: Readonly<Record<string, string>>;
+}
+
 export class ConversionError extends Error {
   constructor(readonly issues: Issue[]) {
     super(issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; '));
@@ -75,6 +83,32 @@ function commonResourceTags(doc: SchemeDocument): { attributes: KeyValue[]; tags
     attributes.push({ key: tag.slice(0, colon), value: { stringValue: tag.slice(colon + 1) } });
   }
   return { attributes, tags: common ?? [] };
+}
+
+const SERVICE_NAME_TAG = 'service.name:';
+
+/**
+ * The document's resource: the tags every event shares, the caller's attributes over them, and,
+ * when neither names the service, the first `service.name:` tag of a top-level event (a document
+ * may tag only its root events).
+ */
+function documentResource(doc: SchemeDocument, overrides: Readonly<Record<string, string>> | undefined): { attributes: KeyValue[]; tags: string[] } {
+  const common = commonResourceTags(doc);
+  const values = new Map<string, string>();
+  for (const tag of common.tags) values.set(tag.slice(0, tag.indexOf(':')), tag.slice(tag.indexOf(':') + 1));
+  for (const [key, value] of Object.entries(overrides ?? {})) values.set(key, value);
+  if (!values.has('service.name')) {
+    const tag = doc.events.flatMap((ev) => ev.tags ?? []).find((t) => t.startsWith(SERVICE_NAME_TAG));
+    if (tag !== undefined) values.set('service.name', tag.slice(SERVICE_NAME_TAG.length));
+  }
+  if (overrides === undefined && values.size === common.tags.length) return common;
+  const attributes: KeyValue[] = [];
+  const tags: string[] = [];
+  for (const [key, value] of values) {
+    attributes.push({ key, value: { stringValue: value } });
+    tags.push(`${key}:${value}`);
+  }
+  return { attributes, tags };
 }
 
 function sameStrings(a: string[], b: string[] | undefined): boolean {
@@ -145,11 +179,11 @@ function orphanParent(ev: SchemeEvent): string | undefined {
 }
 
 /** One validated document → the spans of one trace. Throws ConversionError on what OTLP cannot carry. */
-export function documentToResourceSpans(doc: SchemeDocument): { resourceSpans: OtlpResourceSpans; spanCount: number } {
+export function documentToResourceSpans(doc: SchemeDocument, options: SchemeToOtlpOptions = {}): { resourceSpans: OtlpResourceSpans; spanCount: number } {
   const traceId = uuidToTraceId(String(doc.id));
   if (!isTraceId(traceId)) throw new ConversionError([{ path: '/id', message: `${JSON.stringify(doc.id)} cannot be a trace id (it must be a UUID and not all zeros)` }]);
   const seed = traceSeed(traceId);
-  const resource = commonResourceTags(doc);
+  const resource = documentResource(doc, options.resource);
   const spans: OtlpSpan[] = [];
   const docAttrs: KeyValue[] = [];
   if (doc.version !== 1) docAttrs.push({ key: WDP.version, value: { intValue: String(doc.version) } });
@@ -227,14 +261,14 @@ export function documentToResourceSpans(doc: SchemeDocument): { resourceSpans: O
 }
 
 /** Validated documents → one OTLP/JSON request. Documents that cannot be converted are reported, the rest converted. */
-export function schemeToOtlp(docs: SchemeDocument | SchemeDocument[]): SchemeToOtlpResult {
+export function schemeToOtlp(docs: SchemeDocument | SchemeDocument[], options: SchemeToOtlpOptions = {}): SchemeToOtlpResult {
   const list = Array.isArray(docs) ? docs : [docs];
   const resourceSpans: OtlpResourceSpans[] = [];
   const issues: Issue[] = [];
   let spanCount = 0;
   for (let d = 0; d < list.length; d++) {
     try {
-      const r = documentToResourceSpans(list[d]);
+      const r = documentToResourceSpans(list[d], options);
       resourceSpans.push(r.resourceSpans);
       spanCount += r.spanCount;
     } catch (err) {

@@ -26,6 +26,8 @@ export interface BridgeOptions {
   ttlMs: number;
   /** Spans kept per trace (later ones are counted and dropped). Default 10,000. */
   maxSpansPerTrace?: number;
+  /** Resource attributes of the OTLP that POST /v1/scheme forwards (--service-name, --resource). */
+  resource?: Readonly<Record<string, string>>;
 }
 
 export interface Bridge {
@@ -140,7 +142,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       if (v.document) docs.push(v.document); else for (const x of v.issues) issues.push({ ...x, path: prefix + x.path });
     }
     if (issues.length > 0) throw new HttpError(400, 'invalid scheme document', issues);
-    const out = schemeToOtlp(docs);
+    const out = schemeToOtlp(docs, { resource: opts.resource });
     if (out.issues.length > 0) throw new HttpError(400, 'document cannot be converted', out.issues);
     for (let i = 0; i < docs.length; i++) {
       let text: string;

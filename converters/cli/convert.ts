@@ -23,6 +23,8 @@ export interface ConvertOptions {
   protobuf?: boolean;
   /** Print at most this many issues (the count of the rest is printed). */
   maxReported?: number;
+  /** Resource attributes of the OTLP output (--service-name, --resource). */
+  resource?: Readonly<Record<string, string>>;
 }
 
 export interface ConvertSummary {
@@ -132,7 +134,7 @@ export async function convertStream(opts: ConvertOptions): Promise<ConvertSummar
         await emit(stringifyDocument(v.document));
         return;
       }
-      const r = schemeToOtlp(v.document);
+      const r = schemeToOtlp(v.document, { resource: opts.resource });
       if (r.issues.length > 0) {
         summary.invalidRecords++;
         report(line, r.issues.map((x) => ({ ...x, path: prefix + x.path })));
@@ -150,7 +152,7 @@ export async function convertStream(opts: ConvertOptions): Promise<ConvertSummar
       for (const doc of r.documents) await emit(stringifyDocument(doc));
     } else if (opts.to === 'otlp') {
       // OTLP → OTLP through the scheme (normalises; shows what survives).
-      await emit(JSON.stringify(schemeToOtlp(r.documents).request));
+      await emit(JSON.stringify(schemeToOtlp(r.documents, { resource: opts.resource }).request));
     }
   }
 }

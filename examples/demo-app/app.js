@@ -1,4 +1,4 @@
-// The demo app: Express 5 + pg, seed 000's import-participants scenario.
+// The demo app: Express 5 + pg, an import of participants that records business events.
 // It knows nothing about OpenTelemetry except the optional API calls below; the agent is loaded
 // with `node --require otel-companion/register examples/demo-app/server.js`.
 const express = require('express');
@@ -19,7 +19,7 @@ class ValidationError extends Error {
   }
 }
 
-/** Each participant needs an email (seed 000: email is required); name is optional. */
+/** Each participant needs an email (email is required); name is optional. */
 function validateParticipants(body) {
   if (!Array.isArray(body)) throw new ValidationError('body must be an array of participants');
   const problems = [];
@@ -52,7 +52,7 @@ function createApp(pool) {
 
   app.post('/participants/import', async (req, res) => {
     const count = Array.isArray(req.body) ? req.body.length : 0;
-    // Seed 000's event log: started, imported with a count, or failed with the reason.
+    // The import's business events: started, imported with a count, or failed with the reason.
     const importRun = startExecution('import-participants', { nr_of_imported_participants: count });
     importRun.recordEvent('import-participants-started');
     try {

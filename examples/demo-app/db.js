@@ -1,4 +1,4 @@
-// Schema and queries of the demo: seed 000's participants collection.
+// Schema and queries of the demo: the participants collection.
 const { Pool } = require('pg');
 
 function createPool(connectionString) {

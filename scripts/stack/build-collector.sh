@@ -19,8 +19,7 @@ $mismatch"
 
 key="otelcol=$OTELCOL_VERSION manifest=$(sha256sum "$manifest" | cut -c1-16) $(go env GOVERSION)"
 if [[ "${FORCE:-0}" != 1 ]] && up_to_date "$target" "$key"; then
-  log "collector up to date ($target)"
-  exit 0
+  done_up_to_date "$target"
 fi
 
 start="$(now)"

@@ -9,8 +9,7 @@ src="$STACK_REPO_ROOT/scripts/stack/compose-check"
 target="$STACK_BIN/compose-check"
 key="compose-check src=$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -c1-16) $(go env GOVERSION)"
 if [[ "${FORCE:-0}" != 1 ]] && up_to_date "$target" "$key"; then
-  log "compose-check up to date ($target)"
-  exit 0
+  done_up_to_date "$target"
 fi
 start="$(now)"
 mkdir -p "$STACK_BIN"

@@ -5,7 +5,7 @@
 # Go toolchain. FORCE=1 rebuilds anyway.
 #
 # test/alerting/dashboards.test.ts runs it over collector-config/grafana/dashboards
-# (loud skip on a dev machine without it, failure under CI=true).
+# (loud skip on a dev machine without it, failure on CI).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_go
 
@@ -16,8 +16,7 @@ DASHBOARD_LINTER_VERSION="${DASHBOARD_LINTER_VERSION:-v0.2.0}"
 target="$STACK_BIN/dashboard-linter"
 key="dashboard-linter=$DASHBOARD_LINTER_VERSION $(go env GOVERSION)"
 if [[ "${FORCE:-0}" != 1 ]] && up_to_date "$target" "$key"; then
-  log "dashboard-linter up to date ($target)"
-  exit 0
+  done_up_to_date "$target"
 fi
 
 start="$(now)"

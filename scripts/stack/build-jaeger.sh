@@ -13,8 +13,7 @@ grep -qE "^\s*github.com/jaegertracing/jaeger $JAEGER_MODULE_VERSION( |$)" "$wra
 
 key="jaeger=$JAEGER_RELEASE module=$JAEGER_MODULE_VERSION gosum=$(sha256sum "$wrapper/go.sum" | cut -c1-16) $(go env GOVERSION)"
 if [[ "${FORCE:-0}" != 1 ]] && up_to_date "$target" "$key"; then
-  log "jaeger up to date ($target)"
-  exit 0
+  done_up_to_date "$target"
 fi
 
 start="$(now)"

@@ -13,8 +13,7 @@ PROMETHEUS_MODULE_VERSION="${PROMETHEUS_MODULE_VERSION:-v0.312.0}"
 target="$STACK_BIN/promtool-v3"
 key="promtool=$PROMETHEUS_MODULE_VERSION $(go env GOVERSION)"
 if [[ "${FORCE:-0}" != 1 ]] && up_to_date "$target" "$key"; then
-  log "promtool-v3 up to date ($target)"
-  exit 0
+  done_up_to_date "$target"
 fi
 
 start="$(now)"

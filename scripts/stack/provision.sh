@@ -1,43 +1,31 @@
 #!/usr/bin/env bash
-# Provisions everything the native stack and its tests need, idempotently:
-#   1. Debian packages prometheus + prometheus-alertmanager (promtool, amtool),
-#      skipped when the binaries are already installed;
-#   2. the collector, built with ocb (build-collector.sh);
-#   3. Jaeger v2 (build-jaeger.sh);
-#   4. compose-check, the compose-spec loader the compose test uses.
-# Each build is skipped when .stack/bin holds a binary built from the same
-# pinned versions (versions.env, the ocb manifest, Jaeger's wrapper go.sum).
-# Go's module and build caches are the machine's defaults (go env GOMODCACHE
-# GOCACHE), so a second provision on the same machine is fast.
+# Provisions everything the tests and the native stack need. `npm test` runs it
+# first, so a fresh clone needs only `npm ci && npm test`; `npm run stack:build`
+# and CI (through npm test) run the same thing.
 #
-#   bash scripts/stack/provision.sh        # what .ci/run calls
+# Every step decides by itself, in milliseconds, whether it has anything to do
+# (a binary built for the same pinned versions, packages already installed),
+# so a second run takes a fraction of a second. Each step prints one line with
+# its outcome and time. A missing prerequisite (Go, root for apt) fails on CI;
+# on a developer's machine the step is skipped with the exact command to run,
+# and the suites that need it skip loudly.
+#
+#   bash scripts/stack/provision.sh                  # every step
+#   bash scripts/stack/provision.sh jaeger fixtures  # only these steps
+#   FORCE=1 bash scripts/stack/provision.sh jaeger   # rebuild anyway
+#
+# Go's module and build caches are the machine's defaults (go env GOMODCACHE
+# GOCACHE), shared by every checkout. Adding a step is one line below: an id, a
+# label and a script in this folder that ends with done_up_to_date, unavailable
+# or a built binary (see lib.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-start="$(now)"
-missing=()
-for bin in prometheus prometheus-alertmanager promtool amtool; do
-  command -v "$bin" >/dev/null 2>&1 || missing+=("$bin")
-done
-if ((${#missing[@]})); then
-  log "installing Debian packages ($APT_PACKAGES) for: ${missing[*]}"
-  [[ "$(id -u)" == 0 ]] || die "apt-get needs root; run: sudo apt-get install -y $APT_PACKAGES"
-  export DEBIAN_FRONTEND=noninteractive
-  # The lists may be missing on a fresh machine, so update before installing.
-  # The packages start system services; the native stack runs its own
-  # instances on other ports and folders, so those services are stopped.
-  apt-get update -qq
-  # shellcheck disable=SC2086
-  apt-get install -y -qq --no-install-recommends $APT_PACKAGES >/dev/null
-  for unit in prometheus prometheus-alertmanager; do
-    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$unit" 2>/dev/null; then
-      systemctl stop "$unit" || true
-    fi
-  done
-else
-  log "Debian packages present: $(prometheus --version 2>&1 | head -1)"
-fi
+step apt              "Debian packages (Prometheus, Alertmanager, promtool, amtool)" install-apt-packages.sh
+step collector        "collector (ocb build of collector-config/otelcol)"           build-collector.sh
+step jaeger           "Jaeger v2"                                                  build-jaeger.sh
+step compose-check    "compose-check (compose-go, for docker-compose.yml)"          build-compose-check.sh
+step dashboard-linter "dashboard-linter (Grafana dashboards)"                       build-dashboard-linter.sh
+step promtool-v3      "promtool of Prometheus 3 (rule tests on compose's version)"  build-promtool-v3.sh
+step fixtures         "npm test fixtures (Express 4, json-server, bull-board, an opt-in instrumentation, Node 22.15)" install-test-fixtures.sh
 
-bash "$STACK_REPO_ROOT/scripts/stack/build-collector.sh"
-bash "$STACK_REPO_ROOT/scripts/stack/build-jaeger.sh"
-bash "$STACK_REPO_ROOT/scripts/stack/build-compose-check.sh"
-log "provisioned in $(elapsed "$start") s"
+run_steps "$@"

@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { onCI } from '../helpers/ci';
 
 /**
  * A system binary a suite needs (promtool, amtool, dashboard-linter...).
  * Missing on a dev machine: the suite is skipped with a loud message.
- * Missing under CI=true: the suite runs and its first test fails, naming the
+ * Missing on CI (any truthy CI): the suite runs and its first test fails, naming the
  * binary and how to install it, so a skipped check never passes as green.
  */
 export interface RequiredBinary {
@@ -14,8 +15,6 @@ export interface RequiredBinary {
   /** Throws with the install hint when the binary is missing. */
   require(): string;
 }
-
-export const onCI = process.env.CI === 'true';
 
 function locate(candidates: string[]): string | undefined {
   for (const candidate of candidates) {
@@ -36,16 +35,17 @@ function locate(candidates: string[]): string | undefined {
 
 export function requireBinary(name: string, installHint: string, candidates: string[] = [name]): RequiredBinary {
   const path = locate(candidates);
-  if (!path && !onCI) {
+  const ci = onCI();
+  if (!path && !ci) {
     const bar = '!'.repeat(78);
-    console.warn(`\n${bar}\n!!! SKIPPED: ${name} is not installed; these checks did NOT run.\n!!! Install: ${installHint}\n!!! (Under CI=true this is a failure.)\n${bar}\n`);
+    console.warn(`\n${bar}\n!!! SKIPPED: ${name} is not installed; these checks did NOT run.\n!!! Install: ${installHint}\n!!! (On CI, with CI set to true, 1 or yes, this is a failure.)\n${bar}\n`);
   }
   return {
     name,
     path,
-    shouldRun: Boolean(path) || onCI,
+    shouldRun: Boolean(path) || ci,
     require(): string {
-      if (!path) throw new Error(`${name} is required (CI=true) but not installed. Install: ${installHint}`);
+      if (!path) throw new Error(`${name} is required on CI but not installed. Install: ${installHint}`);
       return path;
     },
   };

@@ -26,7 +26,7 @@ const panelsOf = (file: string): Panel[] => {
 };
 
 describe('Grafana dashboards as code', () => {
-  it('has the five dashboards of issue 6', () => {
+  it('has the five dashboards', () => {
     expect(dashboards.map((d) => d.file).sort()).toEqual(
       ['business-events.json', 'collector-health.json', 'nodejs-runtime.json', 'postgresql-client.json', 'service-overview.json'],
     );

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allQueries } from '../../collector-config/queries';
+import { eventually } from '../helpers/eventually';
+import { freePort } from '../helpers/postgres';
 import { requireBinary } from './binaries';
 
 // Every PromQL expression of the rules and the dashboards, parsed and evaluated
@@ -13,16 +14,6 @@ import { requireBinary } from './binaries';
 const prometheus = requireBinary('prometheus', 'apt-get install prometheus');
 const queries = allQueries();
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe.runIf(prometheus.shouldRun)('every PromQL expression parses and evaluates in Prometheus', () => {
   let child: ChildProcess | undefined;
@@ -47,13 +38,7 @@ describe.runIf(prometheus.shouldRun)('every PromQL expression parses and evaluat
     );
     child.stdout?.on('data', (d) => (log += d));
     child.stderr?.on('data', (d) => (log += d));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
-      if (ready) break;
-      if (Date.now() > deadline) throw new Error(`Prometheus did not start:\n${log}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await eventually(() => `Prometheus ready:\n${log}`, async () => (await fetch(`${url}/-/ready`)).ok, 60_000, 250);
   });
 
   afterAll(() => {

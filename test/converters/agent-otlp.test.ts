@@ -32,7 +32,8 @@ describe('OTLP from the real agent', () => {
     });
     for (const path of ['/hello/world', '/users/7', '/fail', '/outbound', '/api/v1/items/3']) await fetch(app.baseUrl + path).then((r) => r.arrayBuffer());
     await receiver.waitFor(() => receiver.spans().filter((s) => s.kind === 2).length >= 6, 20_000, 'server spans of 5 requests');
-    await new Promise((r) => setTimeout(r, 500));
+    // The app's shutdown flushes every ended span (the layer and pg spans of the last requests too).
+    await app.stop();
     const resourceSpans: OtlpResourceSpans[] = [];
     for (const r of receiver.requests.traces) resourceSpans.push(...((r as ExportTraceServiceRequest).resourceSpans ?? []));
     request = { resourceSpans };

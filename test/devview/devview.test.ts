@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { runApp, type RunningApp } from '../helpers/run-app';
+import { eventually } from '../helpers/eventually';
 import { startPostgres, type PgServer } from '../helpers/postgres';
 import { renderTree } from '../../agent/devview/tree';
 import { validateDocument } from '../../converters/validate';
@@ -63,8 +64,7 @@ describe('dev view and /_profile in a real app (express + pg under --require)', 
     const app = await start({ OTEL_COMPANION_DEV: '1' });
     await fetch(`${app.baseUrl}/users/7`).then((r) => r.text());
     await fetch(`${app.baseUrl}/fail`).then((r) => r.text());
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && !app.stderr().includes('request GET /fail')) await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => `the /fail tree on stderr:\n${app.stderr()}`, () => app.stderr().includes('request GET /fail'));
     const err = app.stderr();
     expect(err).toMatch(/── GET \/users\/:id  trace [0-9a-f-]{36}\nrequest GET \/users\/7  \d+ ms\n(.*\n)*?[├└]─ query postgresql: SELECT \$1::int AS id, current_database\(\) AS db  \d+ ms/);
     expect(err).toMatch(/request GET \/fail  \d+ ms ✗\n(.*\n)*?└─ response 500  \d+ ms/);
@@ -78,14 +78,16 @@ describe('dev view and /_profile in a real app (express + pg under --require)', 
       await r.text();
       return { name, id: r.headers.get('x-http-debug-id'), api: r.headers.get('x-http-debug-api') };
     }));
-    await new Promise((r) => setTimeout(r, 300));
     const ids = new Set<string>();
     for (const { name, id, api } of responses) {
       expect(api).toBe('/_profile/?id=');
       expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       ids.add(id!);
-      const r = await fetch(`${app.baseUrl}${api}${id}`);
-      expect(r.status).toBe(200);
+      // The document is stored when the request's trace ends, just after the response.
+      const r = await eventually(`the /_profile document of ${name}`, async () => {
+        const res = await fetch(`${app.baseUrl}${api}${id}`);
+        return res.status === 200 ? res : void (await res.text());
+      });
       expect(r.headers.get('content-type')).toBe('application/json');
       const doc = await r.json() as SchemeDocument;
       expect(validateDocument(doc).issues).toEqual([]);
@@ -122,7 +124,11 @@ describe('dev view and /_profile in a real app (express + pg under --require)', 
     const r2 = await fetch(`${tok.baseUrl}/hello/t`);
     await r2.text();
     const id = r2.headers.get('x-http-debug-id');
-    await new Promise((r) => setTimeout(r, 200));
+    // Once the document is there for the right token, the others are refused it.
+    await eventually('the document, for the right token', async () => {
+      const res = await fetch(`${tok.baseUrl}/_profile/?id=${id}`, { headers: { 'x-http-debug-token': 's3cret-token' } });
+      return res.status === 200;
+    });
     expect((await fetch(`${tok.baseUrl}/_profile/?id=${id}`)).status).toBe(403);
     expect((await fetch(`${tok.baseUrl}/_profile/?id=${id}`, { headers: { 'x-http-debug-token': 'wrong' } })).status).toBe(403);
     expect((await fetch(`${tok.baseUrl}/_profile/?id=${id}`, { headers: { 'x-http-debug-token': 's3cret-token' } })).status).toBe(200);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runApp } from '../helpers/run-app';
+import { eventually } from '../helpers/eventually';
 
 const APP = 'test/health/fixtures/ready-app.cjs';
 
@@ -12,17 +13,13 @@ describe('GET /ready under the preload agent', () => {
     const app = await runApp(APP, { env: { READY_DELAY_MS: '1500', DRAIN_MS: '1500', OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' } });
     try {
       expect(await readyStatus(app.baseUrl)).toBe(503);
-      const deadline = Date.now() + 10_000;
-      while ((await readyStatus(app.baseUrl)) !== 200) {
-        if (Date.now() > deadline) throw new Error('never became ready');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await eventually('GET /ready to answer 200 after markReady()', async () => (await readyStatus(app.baseUrl)) === 200);
       const health = await fetch(`${app.baseUrl}/health`);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'healthy', version: '1.2.3' });
 
       app.child.kill('SIGTERM');
-      while (!app.stdout().includes('DRAINING')) await new Promise((r) => setTimeout(r, 20));
+      await eventually(() => `DRAINING on stdout:\n${app.stdout()}`, () => app.stdout().includes('DRAINING'), 5_000, 20);
       // The app still serves while it drains, but tells the load balancer to stop sending.
       expect(await readyStatus(app.baseUrl)).toBe(503);
       expect((await fetch(`${app.baseUrl}/hello`)).status).toBe(200);

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { decodeOtlpProtobuf } from './otlp-proto';
+import { eventually } from './eventually';
 
 type Signal = 'traces' | 'metrics' | 'logs';
 type AnyValue = Record<string, unknown>;
@@ -223,11 +224,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     logs,
     metricPoints,
     async waitFor(predicate, timeoutMs = 15_000, what = 'condition') {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate()) {
-        if (Date.now() > deadline) throw new Error(`OTLP receiver: timed out after ${timeoutMs} ms waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await eventually(`${what} at the OTLP receiver`, predicate, timeoutMs, 50);
     },
     failWith(status) {
       failStatus = status;

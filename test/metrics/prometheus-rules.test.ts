@@ -7,6 +7,7 @@ import { alertRules, type AlertRule } from '../../collector-config/queries';
 import { requireBinary } from '../alerting/binaries';
 import { freePort, getPgUrl } from '../helpers/postgres';
 import { runApp, type RunningApp } from '../helpers/run-app';
+import { eventually } from '../helpers/eventually';
 
 // The alert rules are written against the collector's Prometheus names. With
 // OTEL_METRICS_EXPORTER=prometheus a real Prometheus scrapes the agent directly instead; every
@@ -62,16 +63,16 @@ describe.runIf(prometheus.shouldRun)('alert rules against the agent\'s own scrap
     prom.stderr!.on('data', (d: Buffer) => (promLog += d.toString()));
 
     const hit = async (p: string) => (await fetch(app.baseUrl + p)).arrayBuffer();
-    const deadline = Date.now() + 60_000;
+    const scrapes = async () => Number((await query('count_over_time(up{job="app"}[1m])'))[0]?.value[1] ?? 0);
     // Traffic across several scrapes, so that rate() and increase() have two samples.
-    while (Date.now() < deadline) {
+    await eventually(() => `4 scrapes of the app under traffic\nPrometheus log:\n${promLog.slice(-2000)}`, async () => {
       await Promise.all([hit('/enroll/math'), hit('/report'), hit('/boom'), hit('/message/x')]);
-      const scraped = await query('count_over_time(up{job="app"}[1m])').catch(() => []);
-      if (Number(scraped[0]?.value[1] ?? 0) >= 4) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+      return (await scrapes()) >= 4;
+    }, 60_000, 500);
     await hit('/hold'); // saturates the audit pool (max 1) and holds one of reports' two connections
-    await new Promise((r) => setTimeout(r, 2500));
+    // The rules below must see the held pools: wait for a scrape that started after the hold.
+    const heldAt = Date.now() / 1000;
+    await eventually('a scrape after /hold', async () => Number((await query('timestamp(up{job="app"})'))[0]?.value[1] ?? 0) > heldAt, 15_000, 250);
   }, 120_000);
 
   afterAll(async () => {

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, getPgUrl } from '../helpers/postgres';
 import { REPO_ROOT, runApp } from '../helpers/run-app';
+import { requireBinary } from '../alerting/binaries';
+import { eventually } from '../helpers/eventually';
 import { CORPUS_APP_ENV, SECRETS_APP, corpus, corpusArgs, drive, found } from './corpus-driver';
 
 /**
@@ -28,12 +30,7 @@ const KNOWN_COLLECTOR_GAPS: Record<string, string> = {
   'argv-api-token-pair': 'a command-line value after a flag that names a secret is masked only in the agent',
 };
 
-const haveCollector = existsSync(COLLECTOR);
-if (!haveCollector) {
-  const msg = `${COLLECTOR} not found: build it with scripts/stack/build-collector.sh`;
-  if (process.env.CI === 'true') throw new Error(msg);
-  console.warn(`\n!!! SKIPPING the collector redaction corpus test: ${msg} !!!\n`);
-}
+const collectorBinary = requireBinary('otelcol-companion (ocb build)', 'bash scripts/stack/provision.sh', [COLLECTOR]);
 
 /**
  * Where the collector writes what it would export: the file exporter when the build has it, else
@@ -78,13 +75,8 @@ service:
   let logs = '';
   child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`collector exited (${child.exitCode}):\n${logs}`);
-    if (/Everything is ready/.test(logs)) break;
-    if (Date.now() > deadline) throw new Error(`collector did not start within 60 s:\n${logs}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const outcome = await eventually(() => `the collector to start:\n${logs}`, () => (child.exitCode !== null ? 'exited' : /Everything is ready/.test(logs) && 'ready'), 60_000);
+  if (outcome === 'exited') throw new Error(`collector exited (${child.exitCode}):\n${logs}`);
   return { child, port, out: exporter === 'file' ? out : '', logs: () => logs };
 }
 
@@ -103,12 +95,12 @@ async function runThroughCollector(dir: string, withRedaction: boolean): Promise
     });
     try {
       for (const e of corpus.entries) await drive(app.baseUrl, e);
-      await new Promise((r) => setTimeout(r, 1500)); // one metrics export interval and more
     } finally {
+      // The agent's shutdown flushes every signal, metrics included, before the app exits.
       await app.stop('SIGTERM');
     }
-    await new Promise((r) => setTimeout(r, 500)); // the file exporter flushes every 100 ms
   } finally {
+    // The collector's graceful shutdown drains its pipelines and flushes the file exporter.
     collector.child.kill('SIGTERM');
     await new Promise((r) => collector.child.once('exit', r));
   }
@@ -116,12 +108,13 @@ async function runThroughCollector(dir: string, withRedaction: boolean): Promise
   return { haystack: output, logs: collector.logs() };
 }
 
-describe.runIf(haveCollector)('secrets corpus through the collector\'s generated redaction stage', () => {
+describe.runIf(collectorBinary.shouldRun)('secrets corpus through the collector\'s generated redaction stage', () => {
   let dir: string;
   let passthrough: { haystack: Buffer; logs: string };
   let redacted: { haystack: Buffer; logs: string };
 
   beforeAll(async () => {
+    collectorBinary.require();
     dir = mkdtempSync(join(tmpdir(), 'otelcol-redaction-'));
     passthrough = await runThroughCollector(dir, false);
     redacted = await runThroughCollector(dir, true);

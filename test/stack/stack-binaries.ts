@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { requireBinary } from '../alerting/binaries';
+import { eventually as poll } from '../helpers/eventually';
 import { stackBinDir } from '../../scripts/stack/native.mjs';
 
 /** The native stack's binaries: loud skip on a dev machine without them, failure under CI=true. */
@@ -12,18 +13,6 @@ export const stackBinaries = [
 ];
 export const canRunStack = stackBinaries.every((b) => b.shouldRun);
 
-/** Polls `probe` until it returns a value (not undefined) or the time is up; the last error explains a timeout. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000, everyMs = 1000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
+/** `eventually` with the stack's pace: its services take tens of seconds to show data, so a long deadline and a 1-s poll. */
+export const eventually = <T>(what: string | (() => string), probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000, everyMs = 1000) =>
+  poll(what, probe, timeoutMs, everyMs);

@@ -18,7 +18,8 @@ async function outerTrace(env: Record<string, string>) {
   app = await runApp('test/fixtures/apps/fetch-app.cjs', { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...env } });
   expect(await (await fetch(`${app.baseUrl}/outer`)).text()).toBe('outer got inner');
   await receiver.waitFor(() => receiver!.spans().filter((s) => s.kind === 2).length >= 2, 10_000, 'two server spans');
-  await new Promise((r) => setTimeout(r, 400));
+  // The app's shutdown flushes every ended span: the client span, when there is one, is in.
+  await app.stop();
   return receiver.spans();
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, type FlatSpan, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { runApp, type RunningApp } from '../helpers/run-app';
 import { getPgUrl } from '../helpers/postgres';
+import { eventually } from '../helpers/eventually';
 import { expressVariants } from '../helpers/express-variants';
 import {
   ATTR_HTTP_ROUTE, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_DB_SYSTEM_NAME, ATTR_DB_OPERATION_NAME, ATTR_DB_NAMESPACE, ATTR_DB_QUERY_TEXT,
@@ -122,10 +123,12 @@ describe('OTEL_COMPANION_EXPRESS_LAYER_SPANS=true', () => {
 
   it('turns on one span per middleware and request handler, under the server span', async () => {
     await (await fetch(`${app.baseUrl}/hello/layers`)).text();
-    await receiver.waitFor(() => receiver.spans().some((s) => s.kind === SERVER), 15_000, 'server span');
-    await new Promise((r) => setTimeout(r, 500));
-    const server = receiver.spans().find((s) => s.kind === SERVER)!;
-    const layers = receiver.spans().filter((s) => s.traceId === server.traceId && s.scope.includes('express'));
+    const server = await eventually('the server span', () => receiver.spans().find((s) => s.kind === SERVER), 15_000);
+    const layerSpans = () => receiver.spans().filter((s) => s.traceId === server.traceId && s.scope.includes('express'));
+    const layers = await eventually(() => `the middleware and handler spans, got ${JSON.stringify(layerSpans().map((s) => s.name))}`, () => {
+      const found = layerSpans();
+      return ['middleware - jsonParser', 'request handler'].every((n) => found.some((s) => s.name === n)) && found;
+    });
     expect(layers.length).toBeGreaterThanOrEqual(2);
     expect(layers.map((s) => s.name), JSON.stringify(layers.map((s) => s.name))).toEqual(expect.arrayContaining(['middleware - jsonParser', 'request handler']));
     expect(server.attributes[ATTR_HTTP_ROUTE]).toBe('/hello/:name');

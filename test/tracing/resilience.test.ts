@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { runApp, type RunningApp } from '../helpers/run-app';
 import { freePort } from '../helpers/postgres';
+import { eventually } from '../helpers/eventually';
 
 const HELLO = 'test/fixtures/apps/hello-app.cjs';
 const SERVER = 2;
@@ -107,8 +108,7 @@ describe('collector down or slow', () => {
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closedPort}`, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_EXPORTER_OTLP_TIMEOUT: '1000' },
     });
     for (let i = 0; i < 50; i++) expect(await hit(`/r${i}`)).toBe(200);
-    const deadline = Date.now() + 10_000;
-    while (!/spans export .* is failing/.test(app.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => `the "is failing" line on stderr:\n${app!.stderr()}`, () => /spans export .* is failing/.test(app!.stderr()));
     for (let i = 0; i < 20; i++) expect(await hit(`/s${i}`)).toBe(200);
     const exit = await app.stop('SIGTERM');
     expect(exit.signal).toBe('SIGTERM'); // no handler of its own: Node's default outcome is kept
@@ -144,13 +144,11 @@ describe('collector down or slow', () => {
     receiver.failWith(503);
     app = await runApp(HELLO, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_EXPORTER_OTLP_TIMEOUT: '500' } });
     for (let i = 0; i < 5; i++) await hit(`/down${i}`);
-    const deadline = Date.now() + 10_000;
-    while (!/is failing/.test(app.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => `the "is failing" line on stderr:\n${app!.stderr()}`, () => /is failing/.test(app!.stderr()));
     receiver.failWith(undefined);
     await hit('/up');
     await receiver.waitFor(() => receiver!.spans().some((s) => s.attributes['url.path'] === '/up'), 10_000, 'span after recovery');
-    const deadline2 = Date.now() + 5_000;
-    while (!/recovered/.test(app.stderr()) && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => `the "recovered" line on stderr:\n${app!.stderr()}`, () => /recovered/.test(app!.stderr()), 5_000);
     const err = app.stderr();
     expect(err.match(/spans export .* is failing/g) ?? []).toHaveLength(1);
     expect(err.match(/spans export .* recovered after [\d.]+ s; [\d,]+ spans were dropped/g) ?? []).toHaveLength(1);
