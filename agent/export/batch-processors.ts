@@ -1,0 +1,131 @@
+import { TraceFlags, type Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { BatchSchedule, type ExportOutcome, type PendingBatch } from './batch-schedule';
+import type { SendResult } from './otlp-http-sender';
+
+export interface BatchOptions {
+  /** The longest an item waits before it is sent. */
+  readonly scheduleDelayMs: number;
+  /** Items held at most while an export is on its way or failing; more are refused and counted. */
+  readonly maxQueueSize: number;
+  /** Items per export request; this many held are sent at once. */
+  readonly maxExportBatchSize: number;
+}
+
+/** Sends a batch of the SDK's items (an exporter's serialize-and-post) and stops what is in flight. */
+export interface ItemSender<T> {
+  send(items: T[]): Promise<SendResult>;
+  abort(): void;
+}
+
+/** The SDK's items held as they are, up to the queue size; an export takes up to one batch. */
+class ItemBatch<T> implements PendingBatch<T, T[]> {
+  private items: T[] = [];
+
+  constructor(private readonly maxQueueSize: number, private readonly maxExportBatchSize: number) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  add(item: T): boolean {
+    if (this.items.length >= this.maxQueueSize) return false;
+    this.items.push(item);
+    return true;
+  }
+
+  take(): { body: T[]; items: number } {
+    let body: T[];
+    if (this.items.length <= this.maxExportBatchSize) {
+      body = this.items;
+      this.items = [];
+    } else {
+      body = this.items.splice(0, this.maxExportBatchSize);
+    }
+    return { body, items: body.length };
+  }
+}
+
+type WithResource = { resource: { asyncAttributesPending?: boolean; waitForAsyncAttributes?: () => Promise<void> } };
+
+/** Resource detectors may still be running for the first batches: their items are sent complete. */
+async function settledResources(items: readonly WithResource[]): Promise<void> {
+  let last: WithResource['resource'] | undefined;
+  for (const { resource } of items) {
+    if (resource === last) continue;
+    last = resource;
+    if (resource.asyncAttributesPending && resource.waitForAsyncAttributes) await resource.waitForAsyncAttributes().catch(() => undefined);
+  }
+}
+
+function scheduleFor<T extends WithResource>(sender: ItemSender<T>, outcome: ExportOutcome, options: BatchOptions): BatchSchedule<T, T[]> {
+  const maxExportBatchSize = Math.min(options.maxExportBatchSize, options.maxQueueSize);
+  return new BatchSchedule(new ItemBatch<T>(options.maxQueueSize, maxExportBatchSize), {
+    send: async (items) => {
+      await settledResources(items);
+      return sender.send(items);
+    },
+    abort: () => sender.abort(),
+    outcome,
+    scheduleDelayMs: options.scheduleDelayMs,
+    maxExportBatchSize,
+  });
+}
+
+/**
+ * The SDK's batch span processor, with the agent's process-lifetime rule: its schedule and its
+ * exports never keep the process alive while the app runs (the SDK's processor holds a ref'd
+ * timer for every export in flight). Spans are held as objects and serialized at export; for
+ * the upstream pipeline and for OTLP/JSON (the fast pipeline encodes OTLP/protobuf at end()).
+ */
+export class BatchSpanExportProcessor implements SpanProcessor {
+  private readonly schedule: BatchSchedule<ReadableSpan, ReadableSpan[]>;
+
+  constructor(sender: ItemSender<ReadableSpan>, outcome: ExportOutcome, options: BatchOptions) {
+    this.schedule = scheduleFor(sender, outcome, options);
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) this.schedule.add(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.schedule.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.schedule.shutdown();
+  }
+
+  abort(): void {
+    this.schedule.abort();
+  }
+}
+
+/** The SDK's batch log record processor, with the same rule: background export never holds the process. */
+export class BatchLogExportProcessor implements LogRecordProcessor {
+  private readonly schedule: BatchSchedule<ReadableLogRecord, ReadableLogRecord[]>;
+
+  constructor(sender: ItemSender<ReadableLogRecord>, outcome: ExportOutcome, options: BatchOptions) {
+    this.schedule = scheduleFor(sender, outcome, options);
+  }
+
+  onEmit(logRecord: ReadWriteLogRecord, _context?: Context): void {
+    this.schedule.add(logRecord as unknown as ReadableLogRecord);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.schedule.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.schedule.shutdown();
+  }
+
+  abort(): void {
+    this.schedule.abort();
+  }
+}
