@@ -50,21 +50,23 @@ class ItemBatch<T> implements PendingBatch<T, T[]> {
 type WithResource = { resource: { asyncAttributesPending?: boolean; waitForAsyncAttributes?: () => Promise<void> } };
 
 /** Resource detectors may still be running for the first batches: their items are sent complete. */
-async function settledResources(items: readonly WithResource[]): Promise<void> {
+function settledResources(items: readonly WithResource[]): Promise<unknown> | undefined {
+  let waits: Array<Promise<void>> | undefined;
   let last: WithResource['resource'] | undefined;
   for (const { resource } of items) {
     if (resource === last) continue;
     last = resource;
-    if (resource.asyncAttributesPending && resource.waitForAsyncAttributes) await resource.waitForAsyncAttributes().catch(() => undefined);
+    if (resource.asyncAttributesPending && resource.waitForAsyncAttributes) (waits ??= []).push(resource.waitForAsyncAttributes().catch(() => undefined));
   }
+  return waits && Promise.all(waits);
 }
 
 function scheduleFor<T extends WithResource>(sender: ItemSender<T>, outcome: ExportOutcome, options: BatchOptions): BatchSchedule<T, T[]> {
   const maxExportBatchSize = Math.min(options.maxExportBatchSize, options.maxQueueSize);
   return new BatchSchedule(new ItemBatch<T>(options.maxQueueSize, maxExportBatchSize), {
-    send: async (items) => {
-      await settledResources(items);
-      return sender.send(items);
+    send: (items) => {
+      const settling = settledResources(items);
+      return settling ? settling.then(() => sender.send(items)) : sender.send(items);
     },
     abort: () => sender.abort(),
     outcome,

@@ -104,7 +104,9 @@ export class BatchSchedule<T, Body> {
 
   private async sendLoop(): Promise<void> {
     try {
-      await this.options.beforeSend?.()?.catch(() => undefined);
+      // Taken synchronously when nothing is pending: a full batch leaves the queue at once.
+      const pending = this.options.beforeSend?.();
+      if (pending) await pending.catch(() => undefined);
       // Full batches go one after another; a partial one waits for the schedule.
       while (this.batch.size > 0) {
         const { body, items } = this.batch.take();
