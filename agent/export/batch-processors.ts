@@ -1,7 +1,7 @@
-import { TraceFlags, type Context } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Context } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { BatchSchedule, type ExportOutcome, type PendingBatch } from './batch-schedule';
+import { BatchSchedule, SampledSpanSchedule, type BatchScheduleOptions, type ExportOutcome, type PendingBatch } from './batch-schedule';
 import type { SendResult } from './otlp-http-sender';
 
 export interface BatchOptions {
@@ -61,9 +61,12 @@ function settledResources(items: readonly WithResource[]): Promise<unknown> | un
   return waits && Promise.all(waits);
 }
 
-function scheduleFor<T extends WithResource>(sender: ItemSender<T>, outcome: ExportOutcome, options: BatchOptions): BatchSchedule<T, T[]> {
+/** The batch and the schedule options of a processor that holds the SDK's items. */
+function scheduleFor<T extends WithResource>(
+  sender: ItemSender<T>, outcome: ExportOutcome, options: BatchOptions,
+): [PendingBatch<T, T[]>, BatchScheduleOptions<T[]>] {
   const maxExportBatchSize = Math.min(options.maxExportBatchSize, options.maxQueueSize);
-  return new BatchSchedule(new ItemBatch<T>(options.maxQueueSize, maxExportBatchSize), {
+  return [new ItemBatch<T>(options.maxQueueSize, maxExportBatchSize), {
     send: (items) => {
       const settling = settledResources(items);
       return settling ? settling.then(() => sender.send(items)) : sender.send(items);
@@ -72,7 +75,7 @@ function scheduleFor<T extends WithResource>(sender: ItemSender<T>, outcome: Exp
     outcome,
     scheduleDelayMs: options.scheduleDelayMs,
     maxExportBatchSize,
-  });
+  }];
 }
 
 /**
@@ -81,53 +84,19 @@ function scheduleFor<T extends WithResource>(sender: ItemSender<T>, outcome: Exp
  * timer for every export in flight). Spans are held as objects and serialized at export; for
  * the upstream pipeline and for OTLP/JSON (the fast pipeline encodes OTLP/protobuf at end()).
  */
-export class BatchSpanExportProcessor implements SpanProcessor {
-  private readonly schedule: BatchSchedule<ReadableSpan, ReadableSpan[]>;
-
+export class BatchSpanExportProcessor extends SampledSpanSchedule<ReadableSpan[]> {
   constructor(sender: ItemSender<ReadableSpan>, outcome: ExportOutcome, options: BatchOptions) {
-    this.schedule = scheduleFor(sender, outcome, options);
-  }
-
-  onStart(_span: Span, _parentContext: Context): void {}
-
-  onEnd(span: ReadableSpan): void {
-    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) this.schedule.add(span);
-  }
-
-  forceFlush(): Promise<void> {
-    return this.schedule.forceFlush();
-  }
-
-  shutdown(): Promise<void> {
-    return this.schedule.shutdown();
-  }
-
-  abort(): void {
-    this.schedule.abort();
+    super(...scheduleFor(sender, outcome, options));
   }
 }
 
 /** The SDK's batch log record processor, with the same rule: background export never holds the process. */
-export class BatchLogExportProcessor implements LogRecordProcessor {
-  private readonly schedule: BatchSchedule<ReadableLogRecord, ReadableLogRecord[]>;
-
+export class BatchLogExportProcessor extends BatchSchedule<ReadableLogRecord, ReadableLogRecord[]> implements LogRecordProcessor {
   constructor(sender: ItemSender<ReadableLogRecord>, outcome: ExportOutcome, options: BatchOptions) {
-    this.schedule = scheduleFor(sender, outcome, options);
+    super(...scheduleFor(sender, outcome, options));
   }
 
   onEmit(logRecord: ReadWriteLogRecord, _context?: Context): void {
-    this.schedule.add(logRecord as unknown as ReadableLogRecord);
-  }
-
-  forceFlush(): Promise<void> {
-    return this.schedule.forceFlush();
-  }
-
-  shutdown(): Promise<void> {
-    return this.schedule.shutdown();
-  }
-
-  abort(): void {
-    this.schedule.abort();
+    this.add(logRecord as unknown as ReadableLogRecord);
   }
 }

@@ -1,3 +1,5 @@
+import { TraceFlags, type Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { SendResult } from './otlp-http-sender';
 
 /** Where a batching processor tells how exports went (the agent's ExportHealth). */
@@ -124,5 +126,14 @@ export class BatchSchedule<T, Body> {
       this.sending = undefined;
       if (this.batch.size > 0 && this.timer === undefined && !this.stopped) this.schedule();
     }
+  }
+}
+
+/** A span processor on a batch schedule: the sampled spans that end go into its batch. */
+export class SampledSpanSchedule<Body> extends BatchSchedule<ReadableSpan, Body> implements SpanProcessor {
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) this.add(span);
   }
 }

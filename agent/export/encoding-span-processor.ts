@@ -1,6 +1,5 @@
-import { TraceFlags, type Context } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { BatchSchedule, type ExportOutcome } from './batch-schedule';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { SampledSpanSchedule, type ExportOutcome } from './batch-schedule';
 import type { SendResult } from './otlp-http-sender';
 import { TraceBatch, type TraceBatchResource } from './trace-batch';
 
@@ -26,15 +25,13 @@ export interface EncodingSpanProcessorOptions {
  * (after redaction, which runs in front of every processor), and only bytes are kept until the
  * flush. One export is in flight at a time; the batch keeps filling meanwhile, up to the queue
  * size, and refuses what does not fit (counted). The span objects are garbage as soon as end()
- * returns.
+ * returns. forceFlush(), shutdown() and abort() (the bound passed) are the schedule's.
  */
-export class EncodingSpanProcessor implements SpanProcessor {
-  private readonly schedule: BatchSchedule<ReadableSpan, Uint8Array>;
-
+export class EncodingSpanProcessor extends SampledSpanSchedule<Uint8Array> {
   constructor(options: EncodingSpanProcessorOptions) {
     const batch = new TraceBatch(options.resource, { maxSpans: options.maxQueueSize });
     const resource = options.resource as TraceBatchResource & { waitForAsyncAttributes?: () => Promise<void> };
-    this.schedule = new BatchSchedule({
+    super({
       add: (span: ReadableSpan) => batch.add(span),
       get size() {
         return batch.spanCount;
@@ -54,24 +51,5 @@ export class EncodingSpanProcessor implements SpanProcessor {
       // Resource detectors may still be running for the first batches: send them complete.
       beforeSend: () => (resource.asyncAttributesPending && resource.waitForAsyncAttributes ? resource.waitForAsyncAttributes() : undefined),
     });
-  }
-
-  onStart(_span: Span, _parentContext: Context): void {}
-
-  onEnd(span: ReadableSpan): void {
-    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) this.schedule.add(span);
-  }
-
-  forceFlush(): Promise<void> {
-    return this.schedule.forceFlush();
-  }
-
-  shutdown(): Promise<void> {
-    return this.schedule.shutdown();
-  }
-
-  /** Abandons what is in flight (the shutdown bound passed): nothing keeps the process alive after this. */
-  abort(): void {
-    this.schedule.abort();
   }
 }

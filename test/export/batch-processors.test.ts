@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExportResultCode } from '@opentelemetry/core';
 import { BatchSpanProcessor, InMemorySpanExporter, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -9,7 +7,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { BatchLogExportProcessor, BatchSpanExportProcessor, type ItemSender } from '../../agent/export/batch-processors';
 import { PeriodicReader } from '../../agent/export/periodic-reader';
-import { NODE, REPO_ROOT } from '../helpers/run-app';
+import { runScriptToExit } from '../helpers/run-app';
 
 /**
  * The agent's batch span and log record processors and its periodic metric reader replace the
@@ -19,31 +17,18 @@ import { NODE, REPO_ROOT } from '../helpers/run-app';
  * change: what they deliver (second block).
  */
 
-const LIFETIME = path.join(REPO_ROOT, 'test/fixtures/export/sdk-export-lifetime.cjs');
+const LIFETIME = 'test/fixtures/export/sdk-export-lifetime.cjs';
 const EXPORT_TIMEOUT_MS = 2500;
 
 /** Runs test/fixtures/export/sdk-export-lifetime.cjs: how long the process lived after the app's own work ended. */
-function livedAfterAppDone(component: string): Promise<number> {
-  const child = spawn(NODE, [LIFETIME], {
-    cwd: REPO_ROOT, env: { PATH: process.env.PATH, COMPONENT: component, EXPORT_TIMEOUT_MS: String(EXPORT_TIMEOUT_MS) }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const deadline = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  return new Promise((resolve, reject) => {
-    child.on('exit', () => {
-      clearTimeout(deadline);
-      const at = (what: string) => Number(out.match(new RegExp(`${what} (\\d+)`))?.[1]);
-      const [exported, done, exit] = [at('EXPORT'), at('APP DONE'), at('EXIT')];
-      if (![exported, done, exit].every(Number.isFinite) || exported > done) {
-        reject(new Error(`${component}: the export did not start while the app ran\nstdout:\n${out}\nstderr:\n${err}`));
-      } else {
-        resolve(exit - done);
-      }
-    });
-  });
+async function livedAfterAppDone(component: string): Promise<number> {
+  const run = await runScriptToExit(LIFETIME, { COMPONENT: component, EXPORT_TIMEOUT_MS: String(EXPORT_TIMEOUT_MS) }, 20_000);
+  const at = (what: string) => Number(run.stdout.match(new RegExp(`${what} (\\d+)`))?.[1]);
+  const [exported, done, exit] = [at('EXPORT'), at('APP DONE'), at('EXIT')];
+  if (![exported, done, exit].every(Number.isFinite) || exported > done) {
+    throw new Error(`${component}: the export did not start while the app ran, or the process did not exit\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+  }
+  return exit - done;
 }
 
 describe('an export that never ends, once the app has nothing left to do', () => {

@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OtlpHttpSender } from '../../agent/export/otlp-http-sender';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { freePort } from '../helpers/postgres';
-import { NODE, REPO_ROOT } from '../helpers/run-app';
+import { runScriptToExit } from '../helpers/run-app';
 
-const SENDER_ONLY = path.join(REPO_ROOT, 'test/fixtures/export/sender-only.cjs');
+const SENDER_ONLY = 'test/fixtures/export/sender-only.cjs';
 /** The sender's first retry waits 1 s ± 20 %: a process that lived less did not wait for it. */
 const FIRST_BACKOFF_MIN_MS = 800;
 
@@ -42,27 +40,15 @@ interface SenderRun {
 }
 
 /** Runs a process that only exports once (test/fixtures/export/sender-only.cjs) and waits for it to exit. */
-function runSenderOnly(env: Record<string, string>): Promise<SenderRun> {
-  const child = spawn(NODE, [SENDER_ONLY], { cwd: REPO_ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  // A child that never exits fails the test at the deadline instead of hanging it.
-  const deadline = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  return new Promise((resolve, reject) => {
-    child.on('exit', (code, signal) => {
-      clearTimeout(deadline);
-      const sending = Number(out.match(/SENDING (\d+)/)?.[1]);
-      const exit = Number(out.match(/EXIT (\d+)/)?.[1]);
-      if (signal || !Number.isFinite(sending) || !Number.isFinite(exit)) {
-        reject(new Error(`sender-only did not run to its exit (signal ${signal})\nstdout:\n${out}\nstderr:\n${err}`));
-        return;
-      }
-      const result = out.match(/RESULT (.*)/)?.[1];
-      resolve({ code, livedMs: exit - sending, result: result ? JSON.parse(result) : undefined });
-    });
-  });
+async function runSenderOnly(env: Record<string, string>): Promise<SenderRun> {
+  const run = await runScriptToExit(SENDER_ONLY, env);
+  const sending = Number(run.stdout.match(/SENDING (\d+)/)?.[1]);
+  const exit = Number(run.stdout.match(/EXIT (\d+)/)?.[1]);
+  if (run.signal || !Number.isFinite(sending) || !Number.isFinite(exit)) {
+    throw new Error(`sender-only did not run to its exit (signal ${run.signal})\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+  }
+  const result = run.stdout.match(/RESULT (.*)/)?.[1];
+  return { code: run.code, livedMs: exit - sending, result: result ? JSON.parse(result) : undefined };
 }
 
 describe('the sender while the app runs: it never holds the process', () => {
