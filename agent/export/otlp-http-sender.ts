@@ -63,11 +63,6 @@ export class OtlpHttpSender {
     this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: 2 });
   }
 
-  /** True once holdProcess() was called: what is in flight keeps the process alive. */
-  get holdsProcess(): boolean {
-    return this.holding;
-  }
-
   async send(body: Uint8Array): Promise<SendResult> {
     if (this.aborted) return { ok: false, error: 'aborted by shutdown' };
     const deadline = Date.now() + this.options.timeoutMs;

@@ -101,12 +101,15 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const rawBodies: Buffer[] = [];
   const headers: Record<Signal, http.IncomingHttpHeaders[]> = { traces: [], metrics: [], logs: [] };
   let failStatus: number | undefined;
+  /** Between down() and up(): answers close their connection, so no keep-alive connection outlives the outage's start. */
+  let closing = false;
 
   let receivedSpans = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (closing) res.setHeader('connection', 'close');
       const signal = (req.url ?? '').match(/^\/v1\/(traces|metrics|logs)/)?.[1] as Signal | undefined;
       if (!signal || req.method !== 'POST') {
         res.writeHead(404).end();
@@ -238,6 +241,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       failStatus = status;
     },
     down: () => new Promise<void>((resolve) => {
+      closing = true;
       server.close(() => resolve());
       server.closeIdleConnections();
     }),
@@ -245,6 +249,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => {
         server.removeListener('error', reject);
+        closing = false;
         resolve();
       });
     }),
