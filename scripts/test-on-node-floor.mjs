@@ -14,7 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The suites of shipped code; the others (docs, alert rules, the stack) do not depend on the app's Node. */
 export const FLOOR_SUITES = [
   'test/tracing', 'test/metrics', 'test/logs', 'test/events', 'test/health', 'test/devview', 'test/processors',
-  'test/converters', 'test/package',
+  'test/converters', 'test/package', 'test/export',
 ];
 
 const fail = (message) => {

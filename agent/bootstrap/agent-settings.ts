@@ -14,7 +14,7 @@ export const agentSettings = {
   disabledInstrumentations: list({ env: 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', file: 'instrumentations.disabled', default: [], item: /^[a-z0-9-]+$/, itemText: 'instrumentation names', description: 'Instrumentations not to load; wins over the enabled list.' }),
   pipeline: oneOf({
     env: 'OTEL_COMPANION_PIPELINE', file: 'pipeline', values: ['fast', 'upstream'], default: 'fast',
-    description: 'fast: the agent\'s own HTTP spans (from Node\'s diagnostics channels), spans encoded to OTLP when they end, duration histograms without per-point hashing. upstream: the OpenTelemetry instrumentation-http, batch span processor, OTLP exporters and sdk-metrics histograms, as a fallback if the fast path misbehaves.',
+    description: 'fast: the agent\'s own HTTP spans (from Node\'s diagnostics channels), spans encoded to OTLP when they end, duration histograms without per-point hashing. upstream: the OpenTelemetry instrumentation-http, spans batched as objects and serialized by otlp-transformer, and sdk-metrics histograms, as a fallback if the fast path misbehaves.',
   }),
   shutdownTimeoutMs: int({ env: 'OTEL_COMPANION_SHUTDOWN_TIMEOUT_MS', file: 'shutdown.timeoutMs', default: 2000, min: 0, max: 60000, description: 'Upper bound for the flush on SIGTERM/SIGINT/beforeExit, even when the collector is down.' }),
   handleSignals: bool({ env: 'OTEL_COMPANION_HANDLE_SIGNALS', file: 'shutdown.handleSignals', default: true, description: 'Flush on SIGTERM/SIGINT. When the app has no handler of its own, the agent re-raises the signal after the flush.' }),

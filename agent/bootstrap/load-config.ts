@@ -1,4 +1,5 @@
 import { loadSettings, type ConfigOf, type ConfigProblem, formatProblem } from '../config';
+import { notReadExportVariables } from '../runtime/export-settings';
 import { settingsRegistry } from './settings-registry';
 
 export type AgentConfig = ConfigOf<typeof settingsRegistry>;
@@ -10,7 +11,7 @@ export interface LoadedConfig {
 
 /** Loads and validates every setting of the agent. Never throws. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  return loadSettings(settingsRegistry, env, { reportUnknown: true });
+  return loadSettings(settingsRegistry, env, { reportUnknown: true, notRead: notReadExportVariables });
 }
 
 export { formatProblem, type ConfigProblem };

@@ -1,6 +1,11 @@
 import { agentLog } from '../runtime/agent-log';
 
 export interface Flushable {
+  /**
+   * Called once, before shutdown(): from now on the exports in flight keep the process alive
+   * (while the app runs they never do), so the flush can complete.
+   */
+  holdProcess?(): void;
   shutdown(): Promise<void>;
   /** Stops what is still in flight when the bound passes, so nothing keeps the process alive. */
   abort?(): void;
@@ -9,10 +14,13 @@ export interface Flushable {
 /**
  * Flushes on SIGTERM, SIGINT and beforeExit, within `timeoutMs` even when the collector is down.
  *
- * The agent never decides when the app exits. When the app has its own handler for the signal,
- * the agent only flushes alongside it. When it has none, Node's default would have been to exit,
- * so after the flush the agent restores that default and re-raises the signal: the exit code and
- * signal seen by the supervisor stay what they would have been without the agent.
+ * The agent never decides when the app exits, and never calls process.exit. When the app has its
+ * own handler for the signal, the agent only flushes alongside it. When it has none, Node's default
+ * would have been to exit, so after the flush the agent restores that default and re-raises the
+ * signal: the exit code and signal seen by the supervisor stay what they would have been without
+ * the agent. A process that ends by itself (beforeExit) ends when the flush does, or when the bound
+ * passes and abort() has ended everything in flight: the event loop is then empty, and Node exits
+ * with the code the app set.
  */
 export interface ShutdownHooks {
   /** Flushes and stops every signal, bounded by the timeout. Safe to call twice. */
@@ -28,6 +36,8 @@ export function installShutdownHooks(target: Flushable, timeoutMs: number, handl
   const flush = (): Promise<boolean> => {
     if (!shuttingDown) {
       shuttingDown = new Promise<boolean>((resolve) => {
+        // The flush holds the process until it ends or the bound passes: the bound's timer is ref'd,
+        // and so is every export from here on.
         const timer = setTimeout(() => {
           agentLog.warn(`flush did not finish within ${timeoutMs} ms; exiting without the rest`);
           try {
@@ -37,7 +47,11 @@ export function installShutdownHooks(target: Flushable, timeoutMs: number, handl
           }
           resolve(false);
         }, timeoutMs);
-        timer.unref();
+        try {
+          target.holdProcess?.();
+        } catch (err) {
+          agentLog.debug('holdProcess error', err);
+        }
         target.shutdown().then(
           () => { clearTimeout(timer); resolve(true); },
           (err) => { clearTimeout(timer); agentLog.debug('shutdown error', err); resolve(true); },
@@ -57,14 +71,9 @@ export function installShutdownHooks(target: Flushable, timeoutMs: number, handl
     });
   };
 
-  const onBeforeExit = () => {
-    // beforeExit fires when the app has nothing left to do. If the bounded flush was cut short, the
-    // exporters' retry timers would keep the process alive past the bound (collector down), so the
-    // agent ends it, keeping the exit code the app set.
-    void flush().then((complete) => {
-      if (!complete) process.exit();
-    });
-  };
+  // beforeExit fires when the app has nothing left to do (its loop is empty: the exports never hold
+  // it). Once the flush ends, or abort() has ended it, nothing of the agent is left to keep it alive.
+  const onBeforeExit = () => void flush();
   process.once('beforeExit', onBeforeExit);
   if (handleSignals) {
     process.on('SIGTERM', onSignal);

@@ -8,10 +8,10 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { agentLog, setAgentLogLevel } from '../runtime/agent-log';
 import { ExportHealth, registerDroppedMetric, SELF_METER } from '../runtime/export-health';
-import { createOtlpTraceExport } from '../export';
+import { createOtlpExport, type OtlpExport } from '../export';
 import { AGENT_VERSION } from '../runtime/version';
 import { activeInstrumentationNames } from '../runtime/instrumentation-selection';
-import { createLogExporter, createMetricExporter, createSpanExporter, otlpUrl } from '../runtime/otlp-exporters';
+import { otlpUrl } from '../runtime/otlp-endpoints';
 import { notifyAgentShutdown, setAgentRuntime } from '../runtime/running-agent';
 import { CompanionContextManager } from '../upstream/context-manager';
 import { installFastAttributes } from '../upstream/fast-attributes';
@@ -76,10 +76,11 @@ export function processorPipelineFor(config: AgentConfig, env: NodeJS.ProcessEnv
 }
 
 /** The metrics concern as the agent sets it up from its whole configuration (also for tests). */
-export function metricsSetupFor(config: AgentConfig): MetricsSetup {
+export function metricsSetupFor(config: AgentConfig, otlp: OtlpExport = createOtlpExport(config.export)): MetricsSetup {
   return createMetricsSetup(config.metrics, {
     activeInstrumentations: activeInstrumentationNames(config.agent.enabledInstrumentations, config.agent.disabledInstrumentations),
-    createMetricExporter: (maxTimeoutMs) => createMetricExporter(config.export, maxTimeoutMs),
+    createMetricExporter: (maxTimeoutMs) => otlp.metricExporter(maxTimeoutMs),
+    createPeriodicReader: (options) => otlp.periodicReader(options),
     metricsUrl: otlpUrl(config.export, 'metrics'),
     pipeline: config.agent.pipeline,
   });
@@ -124,22 +125,25 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
     const resource = buildResource(config.agent).merge(resourceFromAttributes(pipeline.resourceAttributes));
 
     const fast = config.agent.pipeline === 'fast';
+    // Every OTLP export of the three signals is the export concern's: one transport, and no export
+    // keeps the process alive until the shutdown flush.
+    const otlp = createOtlpExport(config.export);
     const traceHealth = new ExportHealth('traces', 'spans', urls.traces);
-    // The fast pipeline encodes spans to OTLP/protobuf as they end; OTLP/JSON stays with the SDK's exporter.
-    const encodedExport = fast && config.tracing.tracesExporter === 'otlp' && config.export.otlpProtocol === 'http/protobuf'
-      ? createOtlpTraceExport({
-        url: urls.traces, headers: config.export.otlpHeaders, timeoutMs: config.export.otlpTimeoutMs, resource,
-        scheduleDelayMs: config.tracing.bspScheduleDelayMs, maxQueueSize: config.tracing.bspMaxQueueSize,
-        maxExportBatchSize: config.tracing.bspMaxExportBatchSize, health: traceHealth,
-      })
-      : undefined;
+    const spanBatch = {
+      health: traceHealth, scheduleDelayMs: config.tracing.bspScheduleDelayMs, exportTimeoutMs: config.tracing.bspExportTimeoutMs,
+      maxQueueSize: config.tracing.bspMaxQueueSize, maxExportBatchSize: config.tracing.bspMaxExportBatchSize,
+    };
+    // The fast pipeline encodes spans to OTLP/protobuf as they end; otherwise spans are batched as objects.
+    const spanExport = config.tracing.tracesExporter !== 'otlp' ? undefined
+      : fast && config.export.otlpProtocol === 'http/protobuf' ? otlp.encodedTraceExport({ ...spanBatch, resource })
+      : otlp.batchSpanExport(spanBatch);
     const tracing = createTracingSetup(config.tracing, {
       activeInstrumentations: active,
       fastHttp: fast,
       exportHealth: traceHealth,
-      exportProcessor: encodedExport,
+      exportProcessor: spanExport,
       hooks: { http: pipeline.httpConfig, pg: pipeline.pgConfig, pgMetricsReplaced: config.metrics.pgMetrics },
-      createSpanExporter: () => createSpanExporter(config.export),
+      createSpanExporter: () => otlp.spanExporter(),
     });
     undo.push(() => disableAll(tracing.instrumentations));
     const devView = createDevView(config.devview, env);
@@ -148,7 +152,7 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
     const tracerProvider = new TracerProvider({ resource, sampler, spanProcessors, spanLimits: tracing.spanLimits });
     undo.push(() => void tracerProvider.shutdown().catch(() => undefined));
 
-    const metricsSetup = metricsSetupFor(config);
+    const metricsSetup = metricsSetupFor(config, otlp);
     undo.push(() => disableAll(metricsSetup.instrumentations));
     // Readers start their timers and the Prometheus endpoint as the provider takes them.
     const meterProvider = new MeterProvider({ resource, readers: metricsSetup.readers, views: metricsSetup.views });
@@ -157,7 +161,7 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
 
     const logsSetup = createLogsSetup(config.logs, {
       activeInstrumentations: active,
-      createLogExporter: () => createLogExporter(config.export),
+      createLogExport: (options) => otlp.batchLogExport(options),
       logsUrl: urls.logs,
     });
     undo.push(() => disableAll(logsSetup.instrumentations));
@@ -213,7 +217,11 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
     }
     undo.push(devView.install());
     logsSetup.activate();
-    const hooks = installShutdownHooks({ shutdown: stopAll, abort: () => encodedExport?.abort() }, config.agent.shutdownTimeoutMs, config.agent.handleSignals);
+    const hooks = installShutdownHooks({
+      holdProcess: () => otlp.holdProcess(),
+      shutdown: stopAll,
+      abort: () => otlp.abort(),
+    }, config.agent.shutdownTimeoutMs, config.agent.handleSignals);
     undo.push(() => hooks.uninstall());
 
     running = { ...agent, shutdown: hooks.shutdown };

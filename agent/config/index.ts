@@ -1,4 +1,4 @@
-import { type ConfigProblem, formatProblem, readConfigFile, resolveSettings } from './resolve';
+import { type ConfigProblem, formatProblem, type InvalidValue, type NotRead, readConfigFile, resolveSettings } from './resolve';
 import type { Setting, SettingsOf } from './setting';
 
 /** Settings by section, e.g. `{ metrics: metricsSettings, logs: logsSettings }`. */
@@ -16,12 +16,13 @@ export const CONFIG_FILE_ENV = 'OTEL_COMPANION_CONFIG_FILE';
 /**
  * Resolves every section from env, then the config file, then the defaults. Never throws: each
  * invalid value is a problem and falls back. With `reportUnknown`, every `OTEL_COMPANION_*`
- * variable that no setting of `sections` declares is a problem too (typos are the common cause).
+ * variable that no setting of `sections` declares is a problem too (typos are the common cause),
+ * and so is every variable of `notRead` that is set (standard variables the agent does not read).
  */
 export function loadSettings<R extends SettingsSections>(
   sections: R,
   env: NodeJS.ProcessEnv,
-  options: { reportUnknown?: boolean } = {},
+  options: { reportUnknown?: boolean; notRead?: ReadonlyArray<{ env: string; instead: string }> } = {},
 ): LoadedSettings<R> {
   const problems: ConfigProblem[] = [];
   const fileName = env[CONFIG_FILE_ENV]?.trim() || undefined;
@@ -37,9 +38,12 @@ export function loadSettings<R extends SettingsSections>(
         problems.push({ where: key, given: env[key] ?? '', reason: 'unknown variable', accepts: 'one of the settings in the README', usingDefault: 'nothing (ignored)' });
       }
     }
+    for (const v of options.notRead ?? []) {
+      if (env[v.env] !== undefined && env[v.env]!.trim() !== '') problems.push({ where: v.env, reason: 'not read by otel-companion', instead: v.instead });
+    }
   }
   return { config: config as ConfigOf<R>, problems };
 }
 
-export { formatProblem, type ConfigProblem };
+export { formatProblem, type ConfigProblem, type InvalidValue, type NotRead };
 export type { Setting, SettingsOf } from './setting';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { type Setting, type SettingsOf, SettingError } from './setting';
 
 /** One rejected value. Printed as one line; the default is used instead. */
-export interface ConfigProblem {
+export interface InvalidValue {
   readonly where: string;
   readonly given: string;
   readonly reason: string;
@@ -10,7 +10,20 @@ export interface ConfigProblem {
   readonly usingDefault: string;
 }
 
+/**
+ * A standard variable that is set but that the agent does not read. Its value is not repeated
+ * (headers and key files may be secrets).
+ */
+export interface NotRead {
+  readonly where: string;
+  readonly reason: 'not read by otel-companion';
+  readonly instead: string;
+}
+
+export type ConfigProblem = InvalidValue | NotRead;
+
 export function formatProblem(p: ConfigProblem): string {
+  if ('instead' in p) return `${p.where} is set but ${p.reason}; use ${p.instead}`;
   return `invalid ${p.where}=${JSON.stringify(p.given)} (${p.reason}); expected ${p.accepts}; using ${p.usingDefault}`;
 }
 

@@ -67,6 +67,15 @@ export function int(base: Base & { default: number; min?: number; max?: number }
   });
 }
 
+/** An integer that may be left unset (undefined): then another setting decides. */
+export function optionalInt(base: Base & { min?: number; max?: number }): Setting<number | undefined> {
+  const bounded = int({ ...base, default: 0 });
+  return defineSetting<number | undefined>({
+    ...base, default: undefined, accepts: bounded.accepts,
+    parse: (raw) => (typeof raw === 'string' && raw.trim() === '' ? undefined : bounded.parse(raw)),
+  });
+}
+
 export function ratio(base: Base & { default: number }): Setting<number> {
   return defineSetting({
     ...base, accepts: 'a number from 0 to 1',

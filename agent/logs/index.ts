@@ -1,10 +1,7 @@
-import {
-  BatchLogRecordProcessor, ConsoleLogRecordExporter, SimpleLogRecordProcessor, type LogRecordProcessor,
-} from '@opentelemetry/sdk-logs';
+import { ConsoleLogRecordExporter, SimpleLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { agentLog } from '../runtime/agent-log';
-import { ExportHealth, queueDropListener, trackExports } from '../runtime/export-health';
+import { ExportHealth } from '../runtime/export-health';
 import { setActiveLogsConfig, type LogsConfig } from './logs-config';
 
 /**
@@ -24,9 +21,20 @@ export interface LogsSetup {
 export interface LogsDeps {
   /** Instrumentations to load (agent/runtime/instrumentation-selection). */
   readonly activeInstrumentations: ReadonlySet<string>;
-  /** The OTLP log record exporter, and where it sends (for the export-health lines). */
-  createLogExporter(): LogRecordExporter;
+  /**
+   * The OTLP log export: a processor that batches records and sends them, telling `health` of
+   * every export and every record refused by the full queue. And where it sends (for the lines).
+   */
+  createLogExport(options: LogExportOptions): LogRecordProcessor;
   readonly logsUrl: string;
+}
+
+export interface LogExportOptions {
+  readonly health: ExportHealth;
+  readonly scheduleDelayMs: number;
+  readonly exportTimeoutMs: number;
+  readonly maxQueueSize: number;
+  readonly maxExportBatchSize: number;
 }
 
 function exportingProcessors(config: LogsConfig, deps: LogsDeps): LogRecordProcessor[] {
@@ -36,9 +44,13 @@ function exportingProcessors(config: LogsConfig, deps: LogsDeps): LogRecordProce
     case 'console':
       return [new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() })];
     default: {
-      const health = new ExportHealth('logs', 'log records', deps.logsUrl);
-      const exporter = trackExports(deps.createLogExporter(), health, (records: unknown[]) => records.length);
-      return [new BatchLogRecordProcessor({ exporter, selfObsMeterProvider: queueDropListener(health) })];
+      return [deps.createLogExport({
+        health: new ExportHealth('logs', 'log records', deps.logsUrl),
+        scheduleDelayMs: config.blrpScheduleDelayMs,
+        exportTimeoutMs: config.blrpExportTimeoutMs,
+        maxQueueSize: config.blrpMaxQueueSize,
+        maxExportBatchSize: config.blrpMaxExportBatchSize,
+      })];
     }
   }
 }

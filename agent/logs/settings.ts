@@ -47,4 +47,8 @@ export const logsSettings = {
     env: 'OTEL_COMPANION_LOG_EXPORT_APP_LOGGERS', file: 'logs.exportAppLoggers', default: true,
     description: 'Send records of winston loggers the app creates itself over OTLP too (createLogger() loggers always are, once).',
   }),
+  blrpScheduleDelayMs: int({ env: 'OTEL_BLRP_SCHEDULE_DELAY', file: 'logs.batch.scheduleDelayMs', default: 1000, min: 1, description: 'Delay between log record exports (ms).' }),
+  blrpExportTimeoutMs: int({ env: 'OTEL_BLRP_EXPORT_TIMEOUT', file: 'logs.batch.exportTimeoutMs', default: 30000, min: 1, description: 'Timeout of one log record export (ms); OTEL_EXPORTER_OTLP_TIMEOUT also bounds it.' }),
+  blrpMaxQueueSize: int({ env: 'OTEL_BLRP_MAX_QUEUE_SIZE', file: 'logs.batch.maxQueueSize', default: 2048, min: 1, description: 'Log records kept in memory while the collector is unreachable; beyond this they are dropped and counted.' }),
+  blrpMaxExportBatchSize: int({ env: 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', file: 'logs.batch.maxExportBatchSize', default: 512, min: 1, description: 'Log records per export request.' }),
 } as const;

@@ -1,6 +1,6 @@
 import {
   AggregationTemporality, ConsoleMetricExporter, InstrumentType, PeriodicExportingMetricReader, type MetricProducer, type MetricReader,
-  type PushMetricExporter, type ResourceMetrics, type ViewOptions,
+  type PeriodicExportingMetricReaderOptions, type PushMetricExporter, type ResourceMetrics, type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { DurationRecorders } from '../runtime/duration-recorders';
@@ -37,6 +37,8 @@ export interface MetricsDeps {
   /** The OTLP metric exporter, giving up within `maxTimeoutMs`, and where it sends (for the export-health lines). */
   createMetricExporter(maxTimeoutMs: number): PushMetricExporter;
   readonly metricsUrl: string;
+  /** The reader of pushed metrics (default: the SDK's PeriodicExportingMetricReader). */
+  createPeriodicReader?(options: PeriodicExportingMetricReaderOptions): MetricReader;
   /** Which path records the duration histograms (default `upstream`). */
   readonly pipeline?: MetricsPipeline;
 }
@@ -103,7 +105,7 @@ function runtimeInstrumentations(precisionMs: number): Instrumentation[] {
  * also collects the agent's duration histograms, in the temporality its exporter asks for.
  */
 export function createReaders(
-  m: MetricsConfig, deps: Pick<MetricsDeps, 'createMetricExporter' | 'metricsUrl'>, durations?: FastDurations,
+  m: MetricsConfig, deps: Pick<MetricsDeps, 'createMetricExporter' | 'metricsUrl' | 'createPeriodicReader'>, durations?: FastDurations,
 ): MetricReader[] {
   const names = [...new Set(m.exporters)];
   if (names.includes('none')) {
@@ -113,7 +115,8 @@ export function createReaders(
   const readerTimeoutMs = Math.min(m.exportTimeoutMs, m.exportIntervalMs);
   const producersFor = (temporality: AggregationTemporality): MetricProducer[] | undefined =>
     durations ? [durations.producer(temporality)] : undefined;
-  const periodic = (exporter: PushMetricExporter) => new PeriodicExportingMetricReader({
+  const createPeriodicReader = deps.createPeriodicReader ?? ((options) => new PeriodicExportingMetricReader(options));
+  const periodic = (exporter: PushMetricExporter) => createPeriodicReader({
     exporter,
     exportIntervalMillis: m.exportIntervalMs,
     exportTimeoutMillis: readerTimeoutMs,

@@ -10,7 +10,7 @@ export const tracingSettings = {
   }),
   samplerArg: ratio({ env: 'OTEL_TRACES_SAMPLER_ARG', file: 'sampler.arg', default: 1, description: 'Ratio for the *traceidratio samplers.' }),
   bspScheduleDelayMs: int({ env: 'OTEL_BSP_SCHEDULE_DELAY', file: 'batch.scheduleDelayMs', default: 1000, min: 1, description: 'Delay between span exports (ms).' }),
-  bspExportTimeoutMs: int({ env: 'OTEL_BSP_EXPORT_TIMEOUT', file: 'batch.exportTimeoutMs', default: 30000, min: 1, description: 'Timeout of one span export (ms).' }),
+  bspExportTimeoutMs: int({ env: 'OTEL_BSP_EXPORT_TIMEOUT', file: 'batch.exportTimeoutMs', default: 30000, min: 1, description: 'Timeout of one span export (ms); OTEL_EXPORTER_OTLP_TIMEOUT also bounds it.' }),
   bspMaxQueueSize: int({ env: 'OTEL_BSP_MAX_QUEUE_SIZE', file: 'batch.maxQueueSize', default: 2048, min: 1, description: 'Spans kept in memory while the collector is unreachable; beyond this they are dropped and counted.' }),
   bspMaxExportBatchSize: int({ env: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', file: 'batch.maxExportBatchSize', default: 512, min: 1, description: 'Spans per export request.' }),
   propagators: list({ env: 'OTEL_PROPAGATORS', file: 'propagators', default: ['tracecontext', 'baggage'], item: /^(tracecontext|baggage|none)$/, itemText: 'tracecontext, baggage or none', description: 'Context propagation formats.' }),

@@ -41,6 +41,8 @@ export interface FlatMetricPoint {
   value?: number;
   count?: number;
   sum?: number;
+  /** Sums and histograms: 1 delta, 2 cumulative (OTLP's AggregationTemporality). */
+  temporality?: number;
   resource: Record<string, unknown>;
 }
 
@@ -51,6 +53,8 @@ export interface OtlpReceiver {
   readonly requests: Record<Signal, AnyValue[]>;
   /** Every request body exactly as received (after gzip decoding), for byte-level searches. */
   readonly rawBodies: Buffer[];
+  /** The headers of every accepted request, per signal (content-type, content-encoding, the exporter's own). */
+  readonly headers: Record<Signal, http.IncomingHttpHeaders[]>;
   spans(): FlatSpan[];
   logs(): FlatLog[];
   metricPoints(): FlatMetricPoint[];
@@ -95,13 +99,17 @@ const nanosToMs = (v: unknown) => Number(BigInt(String(v ?? 0)) / 1000n) / 1000;
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const requests: Record<Signal, AnyValue[]> = { traces: [], metrics: [], logs: [] };
   const rawBodies: Buffer[] = [];
+  const headers: Record<Signal, http.IncomingHttpHeaders[]> = { traces: [], metrics: [], logs: [] };
   let failStatus: number | undefined;
+  /** Between down() and up(): answers close their connection, so no keep-alive connection outlives the outage's start. */
+  let closing = false;
 
   let receivedSpans = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (closing) res.setHeader('connection', 'close');
       const signal = (req.url ?? '').match(/^\/v1\/(traces|metrics|logs)/)?.[1] as Signal | undefined;
       if (!signal || req.method !== 'POST') {
         res.writeHead(404).end();
@@ -118,6 +126,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       try {
         const decoded = isJson ? (JSON.parse(body.toString('utf8')) as AnyValue) : decodeOtlpProtobuf(signal, body);
         requests[signal].push(decoded);
+        headers[signal].push(req.headers);
         if (signal === 'traces') {
           for (const rs of (decoded.resourceSpans as AnyValue[]) ?? []) {
             for (const ss of (rs.scopeSpans as AnyValue[]) ?? []) receivedSpans += ((ss.spans as unknown[]) ?? []).length;
@@ -205,6 +214,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
                 value: p.asDouble !== undefined ? Number(p.asDouble) : p.asInt !== undefined ? Number(p.asInt) : undefined,
                 count: p.count !== undefined ? Number(p.count) : undefined,
                 sum: p.sum !== undefined ? Number(p.sum) : undefined,
+                temporality: data?.aggregationTemporality !== undefined ? Number(data.aggregationTemporality) : undefined,
                 resource,
               });
             }
@@ -220,6 +230,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     port,
     requests,
     rawBodies,
+    headers,
     spans,
     logs,
     metricPoints,
@@ -230,6 +241,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       failStatus = status;
     },
     down: () => new Promise<void>((resolve) => {
+      closing = true;
       server.close(() => resolve());
       server.closeIdleConnections();
     }),
@@ -237,6 +249,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => {
         server.removeListener('error', reject);
+        closing = false;
         resolve();
       });
     }),
@@ -247,6 +260,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       requests.metrics.length = 0;
       requests.logs.length = 0;
       rawBodies.length = 0;
+      headers.traces.length = 0;
+      headers.metrics.length = 0;
+      headers.logs.length = 0;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

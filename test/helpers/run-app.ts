@@ -107,3 +107,30 @@ export async function runApp(script: string, opts: RunAppOptions = {}): Promise<
     },
   };
 }
+
+export interface ScriptRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a plain script (no agent preload) in a child process until it exits by itself, with only
+ * PATH and `env` in its environment. A child still running after `timeoutMs` is killed (signal
+ * SIGKILL in the result), so a process that never exits fails its test instead of hanging it.
+ */
+export function runScriptToExit(script: string, env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<ScriptRun> {
+  const child = spawn(NODE, [path.resolve(REPO_ROOT, script)], { cwd: REPO_ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const deadline = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      clearTimeout(deadline);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}

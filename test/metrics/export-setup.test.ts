@@ -6,7 +6,8 @@ import { PeriodicExportingMetricReader, type MetricData } from '@opentelemetry/s
 import { loadConfig, formatProblem } from '../../agent/bootstrap/load-config';
 import { createReaders } from '../../agent/metrics';
 import { metricsSetupFor } from '../../agent/bootstrap/start-agent';
-import { createMetricExporter, otlpUrl } from '../../agent/runtime/otlp-exporters';
+import { createOtlpExport } from '../../agent/export';
+import { otlpUrl } from '../../agent/runtime/otlp-endpoints';
 import { prometheusUnitSuffix, withUnitSuffix } from '../../agent/metrics/prometheus';
 import { DEFAULT_HTTP_DURATION_BUCKETS } from '../../agent/metrics/settings';
 
@@ -87,7 +88,7 @@ describe('bucket settings', () => {
 describe('readers', () => {
   it('otlp and console push periodically at OTEL_METRIC_EXPORT_INTERVAL', async () => {
     const { config } = loadConfig({ OTEL_METRICS_EXPORTER: 'otlp,console', OTEL_METRIC_EXPORT_INTERVAL: '5000' });
-    const readers = createReaders(config.metrics, { createMetricExporter: (max) => createMetricExporter(config.export, max), metricsUrl: otlpUrl(config.export, 'metrics') });
+    const readers = createReaders(config.metrics, { createMetricExporter: (max) => createOtlpExport(config.export).metricExporter(max), metricsUrl: otlpUrl(config.export, 'metrics') });
     expect(readers).toHaveLength(2);
     for (const r of readers) {
       expect(r).toBeInstanceOf(PeriodicExportingMetricReader);

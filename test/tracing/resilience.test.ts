@@ -56,6 +56,9 @@ describe('bad configuration', () => {
         OTEL_EXPORTER_OTLP_HEADERS: 'broken-header',
         OTEL_COMPANION_EXPRESS_LAYER_SPAN: 'true',
         OTEL_COMPANION_CONFIG_FILE: badYaml,
+        OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli',
+        OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'sometimes',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc',
       },
     });
     expect(await hit('/still-works')).toBe(200);
@@ -68,6 +71,8 @@ describe('bad configuration', () => {
       ['OTEL_EXPORTER_OTLP_HEADERS="broken-header"', /is not key=value/],
       ['OTEL_COMPANION_EXPRESS_LAYER_SPAN="true"', /unknown variable/],
       ['OTEL_COMPANION_CONFIG_FILE=', /cannot parse \(line \d+\)/],
+      ['OTEL_EXPORTER_OTLP_COMPRESSION="brotli"', /expected one of none, gzip; using default "none"/],
+      ['OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE="sometimes"', /expected one of cumulative, delta, lowmemory; using default "cumulative"/],
     ];
     for (const [what, why] of expectations) {
       const line = lines.find((l) => l.includes(what));
@@ -76,6 +81,8 @@ describe('bad configuration', () => {
     }
     // Each problem is said once.
     expect(lines.filter((l) => l.includes('OTEL_BSP_MAX_QUEUE_SIZE'))).toHaveLength(1);
+    // A standard variable the agent does not read is said too, never silently ignored.
+    expect(app.stderr().split('\n')).toContain('otel-companion: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL is set but not read by otel-companion; use OTEL_EXPORTER_OTLP_PROTOCOL (one encoding for every signal)');
     // Defaults took over: spans still flow.
     await receiver.waitFor(() => receiver!.spans().some((s) => s.attributes['url.path'] === '/still-works'), 10_000, 'span');
   });
@@ -155,19 +162,61 @@ describe('collector down or slow', () => {
   });
 });
 
-describe('shutdown flush', () => {
-  it('a job that ends by itself exits within the bound when the collector is down, keeping its exit code', async () => {
-    const closedPort = await freePort();
-    app = await runApp('test/fixtures/apps/short-job.cjs', {
-      waitForListening: false,
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closedPort}`, OTEL_COMPANION_SHUTDOWN_TIMEOUT_MS: '1000', JOB_EXIT_CODE: '3' },
+/** The child's own clock: `<label> <ms>` printed by the fixture. */
+function printedAt(out: string, label: string): number {
+  const at = Number(out.match(new RegExp(`${label} (\\d+)`))?.[1]);
+  if (!Number.isFinite(at)) throw new Error(`no "${label} <ms>" line in the app's stdout:\n${out}`);
+  return at;
+}
+
+/**
+ * How long the agent may keep a process alive once the app's own work is done: the shutdown bound,
+ * plus a margin for a loaded machine (the flush starts at beforeExit and abort() ends it at the
+ * bound). Measured by the app's own clock, so a slow start-up of Node under load does not count.
+ */
+const BOUND_MS = 1000;
+const MARGIN_MS = 1500;
+
+describe('a process that ends by itself, collector down or black-holing: the agent never keeps it alive past the shutdown bound', () => {
+  for (const collector of ['down', 'black hole'] as const) {
+    it(`a short job (collector ${collector}) exits by itself within the bound, keeping its exit code`, async () => {
+      const endpoint = collector === 'down' ? `http://127.0.0.1:${await freePort()}` : await blackHole();
+      app = await runApp('test/fixtures/apps/short-job.cjs', {
+        waitForListening: false,
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_COMPANION_SHUTDOWN_TIMEOUT_MS: String(BOUND_MS), JOB_EXIT_CODE: '3' },
+      });
+      const exit = await app.exited;
+      expect(exit.code).toBe(3);
+      expect(exit.signal).toBeNull();
+      const lived = printedAt(app.stdout(), 'EXIT') - printedAt(app.stdout(), 'JOB DONE');
+      expect(lived, app.stderr()).toBeLessThan(BOUND_MS + MARGIN_MS);
+      expect(app.stderr()).not.toMatch(/Unhandled|\n\s+at /);
     });
-    const exit = await app.exited;
-    expect(exit.code).toBe(3);
-    expect(exit.elapsedMs).toBeLessThan(1000 + 2500); // node start-up + the bound, not the exporters' retry schedule
-  });
 
+    it(`a server app (collector ${collector}) exits within the bound once it closes its server, as it would without the agent`, async () => {
+      const endpoint = collector === 'down' ? `http://127.0.0.1:${await freePort()}` : await blackHole();
+      app = await runApp('test/fixtures/apps/closing-server.cjs', {
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_COMPANION_SHUTDOWN_TIMEOUT_MS: String(BOUND_MS), APP_EXIT_CODE: '4',
+          // Exports of every signal are retrying or waiting when the server closes: each lasts up to
+          // 5 s, longer than the bound and the margin, and the next one starts right after.
+          OTEL_EXPORTER_OTLP_TIMEOUT: '5000', OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_BLRP_SCHEDULE_DELAY: '50', OTEL_METRIC_EXPORT_INTERVAL: '200',
+        },
+      });
+      for (let i = 0; i < 20; i++) expect(await hit(`/work${i}`)).toBe(200);
+      await eventually(() => `every signal's "is failing" line:\n${app!.stderr()}`,
+        () => ['spans', 'metric points', 'log records'].every((what) => new RegExp(`${what} export .* is failing`).test(app!.stderr())), 20_000);
+      for (let i = 0; i < 5; i++) expect(await hit(`/more${i}`)).toBe(200);
+      expect(await hit('/close')).toBe(200);
+      const exit = await app.exited;
+      expect(exit.code).toBe(4);
+      const lived = printedAt(app.stdout(), 'EXITING') - printedAt(app.stdout(), 'CLOSED');
+      expect(lived, app.stderr()).toBeLessThan(BOUND_MS + MARGIN_MS);
+    });
+  }
+});
 
+describe('shutdown flush', () => {
   it('SIGTERM flushes every ended span, and the process still ends by SIGTERM', async () => {
     receiver = await startOtlpReceiver();
     // A long schedule delay: nothing is exported before the signal.
