@@ -143,7 +143,6 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
       exportHealth: traceHealth,
       exportProcessor: spanExport,
       hooks: { http: pipeline.httpConfig, pg: pipeline.pgConfig, pgMetricsReplaced: config.metrics.pgMetrics },
-      createSpanExporter: () => otlp.spanExporter(),
     });
     undo.push(() => disableAll(tracing.instrumentations));
     const devView = createDevView(config.devview, env);

@@ -161,28 +161,3 @@ export function trackExports<T extends { export(items: any, cb: (r: ExportResult
   };
   return exporter;
 }
-
-/**
- * A meter provider that only listens for the batch processors' own "dropped because the queue is
- * full" count (their `selfObsMeterProvider` option, `error.type=queue_full`) and hands it to
- * `health`. Public API of sdk-trace and sdk-logs; every other instrument is a no-op.
- */
-export function queueDropListener(health: ExportHealth) {
-  const noop = { add() {}, record() {}, addCallback() {}, removeCallback() {} };
-  const meter = {
-    createCounter: () => ({
-      add(value: number, attributes?: Record<string, unknown>) {
-        if (attributes?.['error.type'] === 'queue_full') health.queueFull(value);
-      },
-    }),
-    createUpDownCounter: () => noop,
-    createHistogram: () => noop,
-    createGauge: () => noop,
-    createObservableCounter: () => noop,
-    createObservableUpDownCounter: () => noop,
-    createObservableGauge: () => noop,
-    addBatchObservableCallback() {},
-    removeBatchObservableCallback() {},
-  };
-  return { getMeter: () => meter as unknown as Meter };
-}

@@ -2,10 +2,10 @@ import type { TextMapPropagator } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import {
-  AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ConsoleSpanExporter, ParentBasedSampler, SimpleSpanProcessor,
-  TraceIdRatioBasedSampler, type Sampler, type SpanExporter, type SpanProcessor,
+  AlwaysOffSampler, AlwaysOnSampler, ConsoleSpanExporter, ParentBasedSampler, SimpleSpanProcessor,
+  TraceIdRatioBasedSampler, type Sampler, type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { ExportHealth, queueDropListener, trackExports } from '../runtime/export-health';
+import type { ExportHealth } from '../runtime/export-health';
 import { AGENT_VERSION } from '../runtime/version';
 import type { RequestOptions } from 'node:http';
 import type { HttpClientDurationRecorder, HttpServerDurationRecorder } from '../runtime/duration-recorders';
@@ -22,11 +22,9 @@ export interface TracingDeps {
   /** The agent's own HTTP and pg spans (installHttpTracing, createPgTracing) instead of the contrib instrumentations. */
   readonly fastHttp: boolean;
   readonly hooks: InstrumentationHooks;
-  /** The upstream OTLP span exporter (batched by the SDK's processor), when no exportProcessor is given. */
-  createSpanExporter(): SpanExporter;
   /** Told of every export of spans (the outage lines). */
   readonly exportHealth: ExportHealth;
-  /** A ready exporting processor (the fast pipeline's encode-at-end export) instead of batch + exporter. */
+  /** The OTLP exporting processor (the export concern's), used with OTEL_TRACES_EXPORTER=otlp. */
   readonly exportProcessor?: SpanProcessor;
 }
 
@@ -46,7 +44,7 @@ export function createTracingSetup(config: TracingConfig, deps: TracingDeps): Tr
   return {
     sampler: buildSampler(config),
     propagator: buildPropagator(config),
-    exportProcessor: spanExportProcessor(config, deps, exportHealth),
+    exportProcessor: spanExportProcessor(config, deps),
     exportHealth,
     instrumentations: createTracingInstrumentations(config, instrumentationsBuiltHere(deps), deps.hooks),
     spanLimits: { attributeValueLengthLimit: config.attributeValueLengthLimit },
@@ -117,18 +115,8 @@ function buildPropagator(config: TracingConfig): TextMapPropagator {
   return new CompositePropagator({ propagators });
 }
 
-function spanExportProcessor(config: TracingConfig, deps: TracingDeps, health: ExportHealth): SpanProcessor | undefined {
+function spanExportProcessor(config: TracingConfig, deps: TracingDeps): SpanProcessor | undefined {
   if (config.tracesExporter === 'none') return undefined;
   if (config.tracesExporter === 'console') return new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() });
-  if (deps.exportProcessor) return deps.exportProcessor;
-  const exporter: SpanExporter = trackExports(deps.createSpanExporter(), health, (spans: unknown[]) => spans.length);
-  return new BatchSpanProcessor({
-    exporter,
-    scheduledDelayMillis: config.bspScheduleDelayMs,
-    exportTimeoutMillis: config.bspExportTimeoutMs,
-    maxQueueSize: config.bspMaxQueueSize,
-    maxExportBatchSize: Math.min(config.bspMaxExportBatchSize, config.bspMaxQueueSize),
-    // Spans refused by the full queue are counted through the processor's own self-observability.
-    selfObsMeterProvider: queueDropListener(health),
-  });
+  return deps.exportProcessor;
 }
