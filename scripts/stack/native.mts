@@ -135,7 +135,6 @@ export interface StackUrls {
   otlpGrpc: string;
   otlpHttp: string;
   collectorMetrics: string;
-  collectorPrometheusExporter: string;
   collectorHealth: string;
   jaeger: string;
   prometheus: string;
@@ -470,7 +469,6 @@ async function planWithPorts(options: NativeStackOptions, reservations: PortRese
     otlpGrpc: `http://127.0.0.1:${port('collector', 4317)}`,
     otlpHttp: `http://127.0.0.1:${port('collector', 4318)}`,
     collectorMetrics: `http://127.0.0.1:${port('collector', 8888)}/metrics`,
-    collectorPrometheusExporter: `http://127.0.0.1:${port('collector', 8889)}/metrics`,
     collectorHealth: `http://127.0.0.1:${port('collector', 13133)}/`,
     jaeger: `http://127.0.0.1:${port('jaeger', 16686)}`,
     prometheus: `http://127.0.0.1:${port('prometheus', 9090)}`,
