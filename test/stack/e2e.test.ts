@@ -243,6 +243,15 @@ describe.runIf(canRunStack)('the stack, end to end with real binaries', { timeou
     expect(appMetrics.some((s) => s.metric.http_response_status_code === '500')).toBe(true);
   });
 
+  it('keeps the redaction summary out of metric labels: no series carries a redaction_* label', async () => {
+    // Some app series first, so the check looks at real data.
+    await eventually('app metrics', async () => ((await promQuery(`http_server_request_duration_seconds_count{service_name="${SERVICE}"}`)).length ? true : undefined));
+    const body = await getJson<{ status: string; data: string[] }>(`${stack.urls.prometheus}/api/v1/labels`);
+    expect(body.status).toBe('success');
+    expect(body.data).toContain('service_name');
+    expect(body.data.filter((label) => label.startsWith('redaction_'))).toEqual([]);
+  });
+
   it('keeps exemplars that point at traces stored in Jaeger', async () => {
     const exemplars = await eventually('exemplars', async () => {
       const q = new URLSearchParams({

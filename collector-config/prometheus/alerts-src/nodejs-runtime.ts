@@ -55,6 +55,6 @@ const memoryNearLimit: AlertDefinition = {
 export const nodejsRuntimeRules: RuleFile = {
   file: 'nodejs-runtime.yml',
   group: 'otel-companion-nodejs-runtime',
-  header: 'Node.js runtime alerts, per process (every label but the metric\'s own\nbreakdown is kept, so replicas of one service are judged one by one).\nThresholds: issue 6 / seed 001 baseline table (alerts-src/thresholds.ts).',
+  header: 'Node.js runtime alerts, per process (every label but the metric\'s own\nbreakdown is kept, so replicas of one service are judged one by one).\nThresholds: the performance baseline table (alerts-src/thresholds.ts).',
   alerts: [eventLoopLag, memoryNearLimit],
 };
