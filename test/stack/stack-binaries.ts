@@ -9,6 +9,7 @@ export const stackBinaries = [
   requireBinary('jaeger (v2, Go modules)', hint, [join(stackBinDir, 'jaeger')]),
   requireBinary('prometheus', hint),
   requireBinary('prometheus-alertmanager', hint),
+  requireBinary('victoria-logs (Go modules)', hint, [join(stackBinDir, 'victoria-logs')]),
 ];
 export const canRunStack = stackBinaries.every((b) => b.shouldRun);
 
