@@ -171,6 +171,8 @@ export interface ServicePlan {
   ports: Record<number, number>;
   /** http://... (GET answers 2xx) or tcp://host:port (accepts a connection). */
   healthUrl: string;
+  /** compose's restart policy (e.g. unless-stopped): natively, restarts while starting. */
+  restart?: string;
   dependsOn: NativeService[];
   /** Every substitution in this service's files and args. */
   rewrites: Rewrite[];
@@ -213,8 +215,8 @@ export interface RunningStack {
   plan: NativePlan;
   /** Stops every service, in reverse start order. */
   stop(): Promise<void>;
-  /** Stops one service (SIGTERM, then SIGKILL after 10 s), e.g. to test an outage. */
-  stopService(name: NativeService): Promise<void>;
+  /** Stops one service (SIGTERM, then SIGKILL after `graceMs`, default 10 s), e.g. to test an outage. */
+  stopService(name: NativeService, graceMs?: number): Promise<void>;
   /** Kills one service with SIGKILL (kill -9: no shutdown, no flush) and waits for it to exit. */
   killService(name: NativeService): Promise<void>;
   /** Process ids of the running services. */
@@ -229,6 +231,7 @@ export interface RunningStack {
 interface ComposeService {
   image?: string;
   profiles?: string[];
+  restart?: string;
   command?: string[] | string;
   environment?: Record<string, string> | string[];
   volumes?: string[];
@@ -356,6 +359,9 @@ function containerPorts(name: string, svc: ComposeService): { port: number; host
  * Jaeger's OTLP 4317 must not collide with the collector's published 4317.
  */
 const UNPUBLISHED_PORT_OFFSET = 20000;
+
+/** Restarts of a service that exits before it is healthy, when its compose restart policy allows. */
+const STARTUP_RESTARTS = 2;
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -550,6 +556,7 @@ async function planWithPorts(options: NativeStackOptions, reservations: PortRese
       address,
       ports: Object.fromEntries(ports),
       healthUrl: nativeHealthUrl(name, svc, ports, portMap),
+      restart: svc.restart,
       dependsOn: dependsOnList(svc).filter((d) => services.includes(d)),
       rewrites,
     });
@@ -796,23 +803,37 @@ async function startOnce(options: NativeStackOptions): Promise<RunningStack> {
   process.once('exit', killAll);
   const launch = async (svc: ServicePlan, deadline: number) => {
     const logFile = join(logDir, `${svc.name}.log`);
-    const fd = openSync(logFile, 'a');
     mkdirSync(svc.cwd, { recursive: true });
-    const child = spawn(programs.get(svc.name)!, svc.args, {
-      cwd: svc.cwd,
-      env: { ...process.env, ...svc.env },
-      stdio: ['ignore', fd, fd],
-    });
-    closeSync(fd);
-    running.set(svc.name, child);
-    log(`started ${svc.name} (pid ${child.pid}); waiting for ${svc.healthUrl}`);
-    await waitHealthy(svc.healthUrl, child, svc.name, logFile, deadline);
-    log(`${svc.name} healthy`);
+    // compose restarts a service that exits (restart: unless-stopped): so does the native stack
+    // while the service is starting, a bounded number of times (e.g. Jaeger giving up on a
+    // Cassandra cluster that is still agreeing on its schema).
+    const attempts = svc.restart && svc.restart !== 'no' ? STARTUP_RESTARTS + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      const fd = openSync(logFile, 'a');
+      const child = spawn(programs.get(svc.name)!, svc.args, {
+        cwd: svc.cwd,
+        env: { ...process.env, ...svc.env },
+        stdio: ['ignore', fd, fd],
+      });
+      closeSync(fd);
+      running.set(svc.name, child);
+      log(`started ${svc.name} (pid ${child.pid}); waiting for ${svc.healthUrl}`);
+      try {
+        await waitHealthy(svc.healthUrl, child, svc.name, logFile, deadline);
+        log(`${svc.name} healthy`);
+        return;
+      } catch (err) {
+        const exited = child.exitCode !== null || child.signalCode !== null;
+        if (!exited || attempt >= attempts || /address already in use/i.test((err as Error).message)) throw err;
+        log(`${svc.name} exited while starting (${child.exitCode ?? child.signalCode}); restarting it (restart: ${svc.restart}, attempt ${attempt + 1} of ${attempts})`);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
   };
-  const halt = async (name: NativeService) => {
+  const halt = async (name: NativeService, graceMs?: number) => {
     const child = running.get(name);
     if (!child) return;
-    await stopChild(child);
+    await stopChild(child, graceMs);
     running.delete(name);
     log(`stopped ${name}`);
   };
@@ -846,7 +867,7 @@ async function startOnce(options: NativeStackOptions): Promise<RunningStack> {
     urls: plan.urls,
     plan,
     stop,
-    stopService: async (name) => halt(service(name).name),
+    stopService: async (name, graceMs) => halt(service(name).name, graceMs),
     killService: async (name) => {
       const child = running.get(service(name).name);
       if (!child) throw new Error(`${name} is not running`);
