@@ -10,18 +10,6 @@ require_go
 # Prometheus 3.12.0 is module version v0.312.0 (Prometheus tags its Go module v0.MAJORMINOR.PATCH).
 PROMETHEUS_MODULE_VERSION="${PROMETHEUS_MODULE_VERSION:-v0.312.0}"
 
-target="$STACK_BIN/promtool-v3"
-key="promtool=$PROMETHEUS_MODULE_VERSION $(go env GOVERSION)"
-if [[ "${FORCE:-0}" != 1 ]] && up_to_date "$target" "$key"; then
-  done_up_to_date "$target"
-fi
-
-start="$(now)"
-mkdir -p "$STACK_BIN"
 # `go install` refuses this module (replace directives): built from its source folder.
-build="$(module_source_copy "github.com/prometheus/prometheus@$PROMETHEUS_MODULE_VERSION")"
-log "building promtool $PROMETHEUS_MODULE_VERSION"
-(cd "$build" && GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=mod go build -o "$target" ./cmd/promtool)
-rm -rf "$build"
-write_stamp "$target" "$key"
-log "promtool-v3 built in $(elapsed "$start") s: $("$target" --version 2>&1 | head -1)"
+build_from_module_source promtool-v3 "github.com/prometheus/prometheus@$PROMETHEUS_MODULE_VERSION" ./cmd/promtool \
+  "promtool=$PROMETHEUS_MODULE_VERSION $(go env GOVERSION)"

@@ -129,3 +129,25 @@ run_steps() {
     printf '%s\n' "$bar" >&2
   fi
 }
+
+# build_from_module_source NAME MODULE@VERSION PACKAGE KEY [GO BUILD FLAGS...]
+# Builds PACKAGE (e.g. ./cmd/thanos) of a module whose `go install` is refused
+# (replace directives) from a copy of its source, into $STACK_BIN/NAME, unless
+# the binary's stamp already holds KEY (FORCE=1 builds anyway). CGO off.
+# Ends the step (done_up_to_date) when there is nothing to do.
+build_from_module_source() {
+  local name="$1" module_at_version="$2" package="$3" key="$4" target="$STACK_BIN/$1" start build
+  shift 4
+  if [[ "${FORCE:-0}" != 1 ]] && up_to_date "$target" "$key"; then
+    done_up_to_date "$target"
+  fi
+  start="$(now)"
+  mkdir -p "$STACK_BIN"
+  build="$(module_source_copy "$module_at_version")"
+  log "building $name from $module_at_version (minutes on a cold Go cache)"
+  (cd "$build" && GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath "$@" -o "$target.tmp" "$package")
+  rm -rf "$build"
+  mv "$target.tmp" "$target"
+  write_stamp "$target" "$key"
+  note_outcome "built in $(elapsed "$start") s: $("$target" --version 2>&1 | head -1)"
+}

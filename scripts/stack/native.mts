@@ -1,7 +1,10 @@
 /**
  * The native stack: the collector, Jaeger, Prometheus and Alertmanager (plus
  * the alert-webhook receiver) from real binaries on loopback, with no Docker,
- * run from docker-compose.yml's own config files and command lines.
+ * run from docker-compose.yml's own config files and command lines. With
+ * `--profile scale` (option `profile: 'scale'`), the compose scale profile:
+ * agent and gateway collectors, Jaeger x2 on Cassandra x2, Thanos, the log
+ * store cluster, Prometheus and Alertmanager x2 (docs/scale-out.md).
  *
  * How it mirrors compose (docs/stack.md):
  *  - it reads each service's `command`, bind mounts, named volumes, ports and
@@ -36,29 +39,67 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { parse, parseDocument, stringify } from 'yaml';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const composeFile = join(repoRoot, 'docker-compose.yml');
 export const stackBinDir = join(repoRoot, '.stack/bin');
 
-/** The compose services the native stack runs, and the program behind each image. */
-export const NATIVE_SERVICES = ['alert-webhook', 'alertmanager', 'prometheus', 'jaeger', 'collector'] as const;
-export type NativeService = (typeof NATIVE_SERVICES)[number];
+/** The compose profiles (docker-compose.yml; `.env` makes `single` the default). */
+export const PROFILES = ['single', 'scale'] as const;
+export type Profile = (typeof PROFILES)[number];
 
-const PROVISION_HINT = 'run `bash scripts/stack/provision.sh` (apt prometheus prometheus-alertmanager, ocb collector and Jaeger builds)';
+/** A compose service name the native stack runs (e.g. `collector`, `gateway-1`). */
+export type NativeService = string;
 
-/** The image's entrypoint, natively. `null`: the compose command starts with the program itself. */
-const ENTRYPOINTS: Record<NativeService, string | null> = {
-  collector: join(stackBinDir, 'otelcol-companion'),
-  jaeger: join(stackBinDir, 'jaeger'),
-  prometheus: 'prometheus',
-  alertmanager: 'prometheus-alertmanager',
-  'alert-webhook': null,
+const PROVISION_HINT =
+  'run `bash scripts/stack/provision.sh` (apt prometheus prometheus-alertmanager; collector, Jaeger, Thanos and VictoriaLogs builds; Cassandra jars)';
+
+/**
+ * The program behind each image, natively: the image's entrypoint, or `null` when the compose
+ * command starts with the program itself (COMMAND_PROGRAMS). A compose service of the active
+ * profile whose image is not listed (Grafana, PostgreSQL, the demo app) does not run natively.
+ */
+const IMAGE_PROGRAMS: { image: RegExp; program: string | null }[] = [
+  { image: /^otel\/opentelemetry-collector-contrib:/, program: join(stackBinDir, 'otelcol-companion') },
+  { image: /^jaegertracing\/jaeger:/, program: join(stackBinDir, 'jaeger') },
+  { image: /^prom\/prometheus:/, program: 'prometheus' },
+  { image: /^prom\/alertmanager:/, program: 'prometheus-alertmanager' },
+  { image: /^quay\.io\/thanos\/thanos:/, program: join(stackBinDir, 'thanos') },
+  { image: /^victoriametrics\/victoria-logs:/, program: join(stackBinDir, 'victoria-logs') },
+  { image: /^cassandra:/, program: null },
+  { image: /^node:/, program: null },
+];
+
+/** Programs a compose command starts with, natively. */
+const COMMAND_PROGRAMS: Record<string, string> = {
+  node: process.execPath,
+  // The image's `cassandra -f -D...`: java with Cassandra's JVM flags and the Maven jars.
+  cassandra: join(repoRoot, 'scripts/stack/cassandra.sh'),
 };
+
+/**
+ * Loopback addresses of services that need one of their own natively; every other service
+ * listens on 127.0.0.1. Cassandra nodes: one address per node, as in a real cluster (each node
+ * gossips its own address), and their command lines name them by host name
+ * (`-Dcassandra.settings.listen_address=cassandra-2`), which natively becomes this address.
+ */
+const NATIVE_ADDRESSES: Record<string, string> = {
+  'cassandra-1': '127.0.0.1',
+  'cassandra-2': '127.0.0.2',
+};
+const addressOf = (service: string) => NATIVE_ADDRESSES[service] ?? '127.0.0.1';
+
+/**
+ * Config files that differ natively, by design: swapped in the command line and recorded as a
+ * `native-variant` rewrite. The agent collectors find the gateways by DNS in compose; natively
+ * there is no DNS for several loopback addresses, so they use the static list.
+ */
+const NATIVE_VARIANTS: [string, string][] = [['agent-resolver-dns.yaml', 'agent-resolver-static.yaml']];
 
 export interface TimingOverrides {
   /** Replaces every rule's `for:` (e.g. '5s'). */
@@ -74,6 +115,8 @@ export interface TimingOverrides {
 }
 
 export interface NativeStackOptions {
+  /** The compose profile to run: 'single' (default) or 'scale'. */
+  profile?: Profile;
   /** 'compose' (default): the ports compose publishes; 'free': any free loopback ports. */
   ports?: 'compose' | 'free';
   /** Jaeger trace storage: 'badger' as in compose (default) or 'memory'. */
@@ -96,7 +139,8 @@ export interface NativeStackOptions {
 export interface Rewrite {
   from: string;
   to: string;
-  kind: 'host-port' | 'listen-address' | 'path' | 'timing';
+  /** `host`: a service's bare host name (NATIVE_ADDRESSES); `native-variant`: NATIVE_VARIANTS. */
+  kind: 'host-port' | 'host' | 'listen-address' | 'path' | 'native-variant' | 'timing';
 }
 
 export interface MountPlan {
@@ -110,37 +154,60 @@ export interface MountPlan {
 
 export interface ServicePlan {
   name: NativeService;
+  /** The compose image (what the program stands in for). */
+  image: string;
   program: string;
+  /** The first word of the compose command when it names the program (node, cassandra); not in args. */
+  commandProgram?: string;
   args: string[];
   cwd: string;
   env: Record<string, string>;
   mounts: MountPlan[];
   /** Named volume -> host folder. */
   volumes: Record<string, string>;
+  /** The loopback address the service listens on natively. */
+  address: string;
   /** Container port -> native loopback port. */
   ports: Record<number, number>;
+  /** http://... (GET answers 2xx) or tcp://host:port (accepts a connection). */
   healthUrl: string;
+  /** compose's restart policy (e.g. unless-stopped): natively, restarts while starting. */
+  restart?: string;
   dependsOn: NativeService[];
   /** Every substitution in this service's files and args. */
   rewrites: Rewrite[];
 }
 
 export interface NativePlan {
+  profile: Profile;
   runDir: string;
   services: ServicePlan[];
   urls: StackUrls;
 }
 
+/** Entry points of the running profile (scale: the agent collector, jaeger-1, alertmanager-1, ...). */
 export interface StackUrls {
   otlpGrpc: string;
   otlpHttp: string;
   collectorMetrics: string;
-  collectorPrometheusExporter: string;
   collectorHealth: string;
   jaeger: string;
+  /** The Prometheus that evaluates the alert rules. */
   prometheus: string;
   alertmanager: string;
   alertWebhook: string;
+  /** The log store's LogsQL API (VictoriaLogs; scaled out, its insert/select node). */
+  logs: string;
+  /** Scale profile: Thanos Query (PromQL over both receivers). */
+  thanosQuery?: string;
+}
+
+/** http://<address>:<native port> of a service's container port in a plan. */
+export function serviceUrl(plan: NativePlan, service: string, containerPort: number): string {
+  const svc = plan.services.find((s) => s.name === service);
+  const port = svc?.ports[containerPort];
+  if (!svc || !port) throw new Error(`native plan has no ${service}:${containerPort}`);
+  return `http://${svc.address}:${port}`;
 }
 
 export interface RunningStack {
@@ -148,8 +215,12 @@ export interface RunningStack {
   plan: NativePlan;
   /** Stops every service, in reverse start order. */
   stop(): Promise<void>;
-  /** Stops one service (SIGTERM, then SIGKILL after 10 s), e.g. to test an outage. */
-  stopService(name: NativeService): Promise<void>;
+  /** Stops one service (SIGTERM, then SIGKILL after `graceMs`, default 10 s), e.g. to test an outage. */
+  stopService(name: NativeService, graceMs?: number): Promise<void>;
+  /** Kills one service with SIGKILL (kill -9: no shutdown, no flush) and waits for it to exit. */
+  killService(name: NativeService): Promise<void>;
+  /** Process ids of the running services. */
+  pids(): Record<NativeService, number>;
   /** Starts a stopped service again with the same plan; resolves when healthy. */
   startService(name: NativeService): Promise<void>;
 }
@@ -159,6 +230,8 @@ export interface RunningStack {
 
 interface ComposeService {
   image?: string;
+  profiles?: string[];
+  restart?: string;
   command?: string[] | string;
   environment?: Record<string, string> | string[];
   volumes?: string[];
@@ -253,11 +326,12 @@ function dependsOnList(svc: ComposeService): string[] {
 export class PortReservations {
   private readonly held: Server[] = [];
 
-  take(): Promise<number> {
+  /** A free port on `host` (a loopback address), held until release(). */
+  take(host = '127.0.0.1'): Promise<number> {
     return new Promise((resolvePort, reject) => {
       const srv = createServer();
       srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => {
+      srv.listen(0, host, () => {
         const address = srv.address();
         this.held.push(srv);
         resolvePort(typeof address === 'object' && address ? address.port : 0);
@@ -285,6 +359,9 @@ function containerPorts(name: string, svc: ComposeService): { port: number; host
  * Jaeger's OTLP 4317 must not collide with the collector's published 4317.
  */
 const UNPUBLISHED_PORT_OFFSET = 20000;
+
+/** Restarts of a service that exits before it is healthy, when its compose restart policy allows. */
+const STARTUP_RESTARTS = 2;
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -325,27 +402,42 @@ export async function planNativeStack(options: NativeStackOptions = {}): Promise
   }
 }
 
+/** The services of `profile` that have a native program (IMAGE_PROGRAMS), in compose order. */
+export function nativeServiceNames(compose: ComposeFile = readCompose(), profile: Profile = 'single'): string[] {
+  return Object.entries(compose.services)
+    .filter(([, svc]) => !svc.profiles || svc.profiles.includes(profile))
+    .filter(([, svc]) => IMAGE_PROGRAMS.some((p) => p.image.test(svc.image ?? '')))
+    .map(([name]) => name);
+}
+
 async function planWithPorts(options: NativeStackOptions, reservations: PortReservations | undefined): Promise<NativePlan> {
   const env = options.env ?? process.env;
+  const profile = options.profile ?? 'single';
+  if (!PROFILES.includes(profile)) throw new Error(`unknown profile ${JSON.stringify(profile)} (expected ${PROFILES.join(' or ')})`);
   const compose = readCompose();
   const runDir = resolve(options.runDir ?? join(repoRoot, '.stack/run'));
   const startWebhook = !options.alertWebhookUrl;
-  const services = NATIVE_SERVICES.filter((s) => startWebhook || s !== 'alert-webhook');
+  const services = nativeServiceNames(compose, profile).filter((s) => startWebhook || s !== 'alert-webhook');
+  if (services.length === 0) throw new Error(`${composeFile}: no native service in profile ${profile}`);
 
-  for (const name of services) if (!compose.services[name]) throw new Error(`${composeFile}: service ${name} is missing`);
-
-  // Native port of every (service, container port).
+  // Native port of every (service, container port). Ports are unique per loopback address.
   const portMap = new Map<string, Map<number, number>>();
   const hostPortOwner = new Map<number, [string, number]>();
-  const used = new Set<number>();
+  const used = new Set<string>();
   for (const name of services) {
     const map = new Map<number, number>();
+    const address = addressOf(name);
     for (const { port, hostPort } of containerPorts(name, compose.services[name])) {
       let native: number;
-      if (reservations) native = await reservations.take();
-      else native = hostPort ?? port + UNPUBLISHED_PORT_OFFSET;
-      if (used.has(native)) throw new Error(`native port ${native} planned twice (services.${name}, container port ${port})`);
-      used.add(native);
+      if (reservations) native = await reservations.take(address);
+      else if (hostPort) native = hostPort;
+      else {
+        // Unpublished: +20000, and the next free one when two services expose the same port.
+        native = port + UNPUBLISHED_PORT_OFFSET;
+        while (used.has(`${address}:${native}`)) native++;
+      }
+      if (used.has(`${address}:${native}`)) throw new Error(`native port ${address}:${native} planned twice (services.${name}, container port ${port})`);
+      used.add(`${address}:${native}`);
       map.set(port, native);
       if (hostPort) hostPortOwner.set(hostPort, [name, port]);
     }
@@ -361,8 +453,12 @@ async function planWithPorts(options: NativeStackOptions, reservations: PortRese
   const sharedRules: { re: RegExp; to: string; kind: Rewrite['kind'] }[] = [];
   for (const [name, map] of portMap) {
     for (const [port, native] of map) {
-      sharedRules.push({ re: new RegExp(`(?<![\\w.-])${escapeRe(name)}:${port}(?!\\d)`, 'g'), to: `127.0.0.1:${native}`, kind: 'host-port' });
+      sharedRules.push({ re: new RegExp(`(?<![\\w.-])${escapeRe(name)}:${port}(?!\\d)`, 'g'), to: `${addressOf(name)}:${native}`, kind: 'host-port' });
     }
+  }
+  for (const [name, address] of Object.entries(NATIVE_ADDRESSES)) {
+    if (!portMap.has(name)) continue;
+    sharedRules.push({ re: new RegExp(`(?<![\\w./-])${escapeRe(name)}(?![\\w.:/-])`, 'g'), to: address, kind: 'host' });
   }
   if (webhookHostPort) {
     for (const { port } of containerPorts('alert-webhook', compose.services['alert-webhook'] ?? {})) {
@@ -371,7 +467,7 @@ async function planWithPorts(options: NativeStackOptions, reservations: PortRese
   }
   for (const [hostPort, [name, port]] of hostPortOwner) {
     const native = portMap.get(name)!.get(port)!;
-    sharedRules.push({ re: new RegExp(`(?<![\\w.-])localhost:${hostPort}(?!\\d)`, 'g'), to: `127.0.0.1:${native}`, kind: 'host-port' });
+    sharedRules.push({ re: new RegExp(`(?<![\\w.-])localhost:${hostPort}(?!\\d)`, 'g'), to: `${addressOf(name)}:${native}`, kind: 'host-port' });
   }
 
   const plans: ServicePlan[] = [];
@@ -380,15 +476,17 @@ async function planWithPorts(options: NativeStackOptions, reservations: PortRese
     const where = `services.${name}`;
     const serviceDir = join(runDir, name);
     const ports = portMap.get(name)!;
+    const address = addressOf(name);
     const rewrites: Rewrite[] = [];
 
-    // Own listen addresses: 0.0.0.0:P, and `host: 0.0.0.0` / `port: P` pairs (collector/Jaeger telemetry).
+    // Own listen addresses: 0.0.0.0:P, and `host: 0.0.0.0` / `...port: P` pairs
+    // (collector/Jaeger telemetry, Cassandra's storage_port and native_transport_port).
     const ownRules: { re: RegExp; to: string; kind: Rewrite['kind'] }[] = [];
     for (const [port, native] of ports) {
-      ownRules.push({ re: new RegExp(`(?<![\\w.])0\\.0\\.0\\.0:${port}(?!\\d)`, 'g'), to: `127.0.0.1:${native}`, kind: 'listen-address' });
-      ownRules.push({ re: new RegExp(`(?<=\\bport:\\s*)${port}(?!\\d)`, 'g'), to: String(native), kind: 'listen-address' });
+      ownRules.push({ re: new RegExp(`(?<![\\w.])0\\.0\\.0\\.0:${port}(?!\\d)`, 'g'), to: `${address}:${native}`, kind: 'listen-address' });
+      ownRules.push({ re: new RegExp(`(?<=\\b(?:[a-z]+_)*port:\\s*)${port}(?!\\d)`, 'g'), to: String(native), kind: 'listen-address' });
     }
-    ownRules.push({ re: /(?<=\bhost:\s*)0\.0\.0\.0(?![\d.])/g, to: '127.0.0.1', kind: 'listen-address' });
+    ownRules.push({ re: /(?<=\bhost:\s*)0\.0\.0\.0(?![\d.])/g, to: address, kind: 'listen-address' });
 
     // Container paths -> host paths: bind mounts become rewritten copies, named volumes folders.
     const mounts: MountPlan[] = [];
@@ -420,16 +518,24 @@ async function planWithPorts(options: NativeStackOptions, reservations: PortRese
 
     // Command line.
     let command = asList(svc.command).map((arg) => interpolate(arg, env, `${where}.command`));
-    if (name === 'jaeger' && options.jaegerStorage === 'memory') {
+    if (/^jaegertracing\/jaeger:/.test(svc.image ?? '') && options.jaegerStorage === 'memory') {
       const badger = command.findIndex((a) => a.endsWith('/storage-badger.yaml'));
-      if (badger < 0) throw new Error(`${where}.command: no storage-badger.yaml to swap for storage-memory.yaml`);
-      command[badger] = command[badger].replace(/storage-badger\.yaml$/, 'storage-memory.yaml');
+      if (badger < 0 && profile === 'single') throw new Error(`${where}.command: no storage-badger.yaml to swap for storage-memory.yaml`);
+      if (badger >= 0) command[badger] = command[badger].replace(/storage-badger\.yaml$/, 'storage-memory.yaml');
     }
-    command = command.map((arg) => applyRewrites(arg, rules, rewrites));
-    let program = ENTRYPOINTS[name];
-    if (program === null) {
-      program = command.shift()!;
-      if (program === 'node') program = process.execPath;
+    const variantRules = NATIVE_VARIANTS.map(([from, to]) => ({ re: new RegExp(`(?<=/)${escapeRe(from)}$`), to, kind: 'native-variant' as const }));
+    command = command.map((arg) => applyRewrites(applyRewrites(arg, rules, rewrites), variantRules, rewrites));
+    const imageProgram = IMAGE_PROGRAMS.find((p) => p.image.test(svc.image ?? ''))!.program;
+    let program: string;
+    let commandProgram: string | undefined;
+    if (imageProgram === null) {
+      commandProgram = command.shift();
+      if (!commandProgram || !COMMAND_PROGRAMS[commandProgram]) {
+        throw new Error(`${where}.command: starts with ${JSON.stringify(commandProgram)}, which has no native program (known: ${Object.keys(COMMAND_PROGRAMS).join(', ')})`);
+      }
+      program = COMMAND_PROGRAMS[commandProgram];
+    } else {
+      program = imageProgram;
     }
 
     const envList = svc.environment ?? {};
@@ -437,54 +543,87 @@ async function planWithPorts(options: NativeStackOptions, reservations: PortRese
     const entries = Array.isArray(envList) ? envList.map((e) => e.split(/=(.*)/s, 2) as [string, string]) : Object.entries(envList);
     for (const [key, value] of entries) serviceEnv[key] = applyRewrites(interpolate(String(value ?? ''), env, `${where}.environment.${key}`), rules, rewrites);
 
-    // Health: the URL of the compose healthcheck, on the native port.
-    const test = asList(svc.healthcheck?.test).join(' ');
-    const health = /http:\/\/(?:127\.0\.0\.1|localhost):(\d+)(\/[^\s'")]*)?/.exec(test);
-    if (!health) throw new Error(`${where}.healthcheck: no http://127.0.0.1:<port>/... URL to probe natively`);
-    const healthPort = ports.get(Number(health[1]));
-    if (!healthPort) throw new Error(`${where}.healthcheck: port ${health[1]} is neither published nor in expose`);
-
     plans.push({
       name,
+      image: svc.image ?? '',
       program,
+      commandProgram,
       args: command,
       cwd: serviceDir,
       env: serviceEnv,
       mounts,
       volumes,
+      address,
       ports: Object.fromEntries(ports),
-      healthUrl: `http://127.0.0.1:${healthPort}${health[2] ?? '/'}`,
-      dependsOn: dependsOnList(svc).filter((d): d is NativeService => (services as readonly string[]).includes(d)),
+      healthUrl: nativeHealthUrl(name, svc, ports, portMap),
+      restart: svc.restart,
+      dependsOn: dependsOnList(svc).filter((d) => services.includes(d)),
       rewrites,
     });
   }
 
   if (options.timing) applyTimingOverrides(plans, options.timing);
 
-  const port = (svc: NativeService, p: number) => {
+  const url = (svc: string, p: number) => {
     const native = portMap.get(svc)?.get(p);
-    if (!native) throw new Error(`docker-compose.yml: ${svc} has no port ${p}`);
-    return native;
+    if (!native) throw new Error(`docker-compose.yml: ${svc} has no port ${p} in profile ${profile}`);
+    return `http://${addressOf(svc)}:${native}`;
   };
+  // The profile's entry points: where apps send, and the first of each pair.
+  const entry = profile === 'scale'
+    ? { collector: 'otel-agent', jaeger: 'jaeger-1', prometheus: 'prometheus-scale', alertmanager: 'alertmanager-1', logs: 'victorialogs-front' }
+    : { collector: 'collector', jaeger: 'jaeger', prometheus: 'prometheus', alertmanager: 'alertmanager', logs: 'victorialogs' };
   const urls: StackUrls = {
-    otlpGrpc: `http://127.0.0.1:${port('collector', 4317)}`,
-    otlpHttp: `http://127.0.0.1:${port('collector', 4318)}`,
-    collectorMetrics: `http://127.0.0.1:${port('collector', 8888)}/metrics`,
-    collectorPrometheusExporter: `http://127.0.0.1:${port('collector', 8889)}/metrics`,
-    collectorHealth: `http://127.0.0.1:${port('collector', 13133)}/`,
-    jaeger: `http://127.0.0.1:${port('jaeger', 16686)}`,
-    prometheus: `http://127.0.0.1:${port('prometheus', 9090)}`,
-    alertmanager: `http://127.0.0.1:${port('alertmanager', 9093)}`,
-    alertWebhook: options.alertWebhookUrl ?? `http://127.0.0.1:${port('alert-webhook', 9095)}`,
+    otlpGrpc: url(entry.collector, 4317),
+    otlpHttp: url(entry.collector, 4318),
+    collectorMetrics: `${url(entry.collector, 8888)}/metrics`,
+    collectorHealth: `${url(entry.collector, 13133)}/`,
+    jaeger: url(entry.jaeger, 16686),
+    prometheus: url(entry.prometheus, 9090),
+    alertmanager: url(entry.alertmanager, 9093),
+    alertWebhook: options.alertWebhookUrl ?? url('alert-webhook', 9095),
+    logs: url(entry.logs, 9428),
+    ...(profile === 'scale' ? { thanosQuery: url('thanos-query', 10902) } : {}),
   };
-  return { runDir, services: topoSort(plans), urls };
+  return { profile, runDir, services: topoSort(plans), urls };
+}
+
+/**
+ * The compose healthcheck, natively: its http://127.0.0.1:<port>/... URL on the native port, or
+ * for `cqlsh <host> <port>` (Cassandra) a TCP connect to that host's native address and port.
+ */
+function nativeHealthUrl(name: string, svc: ComposeService, ports: Map<number, number>, portMap: Map<string, Map<number, number>>): string {
+  const where = `services.${name}.healthcheck`;
+  const test = asList(svc.healthcheck?.test).join(' ');
+  const http = /http:\/\/(?:127\.0\.0\.1|localhost):(\d+)(\/[^\s'")]*)?/.exec(test);
+  if (http) {
+    const port = ports.get(Number(http[1]));
+    if (!port) throw new Error(`${where}: port ${http[1]} is neither published nor in expose`);
+    return `http://${addressOf(name)}:${port}${http[2] ?? '/'}`;
+  }
+  const cql = /\bcqlsh\s+([\w.-]+)\s+(\d+)\b/.exec(test);
+  if (cql) {
+    const port = portMap.get(cql[1])?.get(Number(cql[2]));
+    if (!port) throw new Error(`${where}: cqlsh target ${cql[1]}:${cql[2]} is not a native service port`);
+    return `tcp://${addressOf(cql[1])}:${port}`;
+  }
+  throw new Error(`${where}: no http://127.0.0.1:<port>/... URL or cqlsh <host> <port> to probe natively`);
 }
 
 /** Test-only: shorter `for:`, evaluation/scrape intervals and Alertmanager grouping, in the copies. */
 function applyTimingOverrides(plans: ServicePlan[], timing: TimingOverrides): void {
-  const prometheus = plans.find((p) => p.name === 'prometheus');
-  const configArg = prometheus?.args.find((a) => a.startsWith('--config.file='));
-  if (prometheus && configArg) {
+  for (const prometheus of plans.filter((p) => p.program === 'prometheus')) {
+    const configArg = prometheus.args.find((a) => a.startsWith('--config.file='));
+    if (configArg) overridePrometheusTiming(prometheus, configArg, timing);
+  }
+  for (const alertmanager of plans.filter((p) => p.program === 'prometheus-alertmanager')) {
+    const amArg = alertmanager.args.find((a) => a.startsWith('--config.file='));
+    if (amArg) overrideAlertmanagerTiming(alertmanager, amArg, timing);
+  }
+}
+
+function overridePrometheusTiming(prometheus: ServicePlan, configArg: string, timing: TimingOverrides): void {
+  {
     const configPath = configArg.slice('--config.file='.length);
     const doc = parseDocument(readFileSync(configPath, 'utf8'));
     if (timing.evaluationInterval) doc.setIn(['global', 'evaluation_interval'], timing.evaluationInterval);
@@ -509,9 +648,10 @@ function applyTimingOverrides(plans: ServicePlan[], timing: TimingOverrides): vo
       }
     }
   }
-  const alertmanager = plans.find((p) => p.name === 'alertmanager');
-  const amArg = alertmanager?.args.find((a) => a.startsWith('--config.file='));
-  if (alertmanager && amArg && (timing.groupWait || timing.groupInterval)) {
+}
+
+function overrideAlertmanagerTiming(alertmanager: ServicePlan, amArg: string, timing: TimingOverrides): void {
+  if (timing.groupWait || timing.groupInterval) {
     const path = amArg.slice('--config.file='.length);
     const config = parse(readFileSync(path, 'utf8')) as { route?: Route };
     const visit = (route: Route | undefined) => {
@@ -571,21 +711,43 @@ async function waitHealthy(url: string, child: ChildProcess, name: string, logFi
       throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was healthy; log: ${logFile}\n${tail(logFile)}`);
     }
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) {
+      const problem = await probe(url);
+      if (problem === undefined) {
         // Still alive a moment later: the answer came from this process, not
         // from another one that holds the port while ours failed to bind it.
         await new Promise((r) => setTimeout(r, 300));
         if (child.exitCode === null && child.signalCode === null) return;
         continue;
       }
-      lastError = `HTTP ${res.status}`;
+      lastError = problem;
     } catch (err) {
       lastError = (err as Error).message;
     }
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${name} not healthy at ${url} in time (${lastError}); log: ${logFile}\n${tail(logFile)}`);
+}
+
+/** One health probe: undefined when healthy, else what was wrong. Throws on connection errors. */
+async function probe(url: string): Promise<string | undefined> {
+  if (url.startsWith('tcp://')) {
+    const { hostname, port } = new URL(url);
+    await new Promise<void>((done, fail) => {
+      const socket = connect({ host: hostname, port: Number(port), timeout: 2000 });
+      socket.once('connect', () => {
+        socket.destroy();
+        done();
+      });
+      socket.once('timeout', () => {
+        socket.destroy();
+        fail(new Error('connect timeout'));
+      });
+      socket.once('error', fail);
+    });
+    return undefined;
+  }
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  return res.ok ? undefined : `HTTP ${res.status}`;
 }
 
 function tail(file: string, lines = 30): string {
@@ -618,7 +780,7 @@ export async function start(options: NativeStackOptions = {}): Promise<RunningSt
     try {
       return await startOnce(options);
     } catch (err) {
-      if (attempt >= attempts || !/address already in use/.test((err as Error).message)) throw err;
+      if (attempt >= attempts || !/address already in use/i.test((err as Error).message)) throw err;
       options.log?.(`a planned port was taken meanwhile; planning again (attempt ${attempt + 1} of ${attempts})`);
     }
   }
@@ -641,23 +803,37 @@ async function startOnce(options: NativeStackOptions): Promise<RunningStack> {
   process.once('exit', killAll);
   const launch = async (svc: ServicePlan, deadline: number) => {
     const logFile = join(logDir, `${svc.name}.log`);
-    const fd = openSync(logFile, 'a');
     mkdirSync(svc.cwd, { recursive: true });
-    const child = spawn(programs.get(svc.name)!, svc.args, {
-      cwd: svc.cwd,
-      env: { ...process.env, ...svc.env },
-      stdio: ['ignore', fd, fd],
-    });
-    closeSync(fd);
-    running.set(svc.name, child);
-    log(`started ${svc.name} (pid ${child.pid}); waiting for ${svc.healthUrl}`);
-    await waitHealthy(svc.healthUrl, child, svc.name, logFile, deadline);
-    log(`${svc.name} healthy`);
+    // compose restarts a service that exits (restart: unless-stopped): so does the native stack
+    // while the service is starting, a bounded number of times (e.g. Jaeger giving up on a
+    // Cassandra cluster that is still agreeing on its schema).
+    const attempts = svc.restart && svc.restart !== 'no' ? STARTUP_RESTARTS + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      const fd = openSync(logFile, 'a');
+      const child = spawn(programs.get(svc.name)!, svc.args, {
+        cwd: svc.cwd,
+        env: { ...process.env, ...svc.env },
+        stdio: ['ignore', fd, fd],
+      });
+      closeSync(fd);
+      running.set(svc.name, child);
+      log(`started ${svc.name} (pid ${child.pid}); waiting for ${svc.healthUrl}`);
+      try {
+        await waitHealthy(svc.healthUrl, child, svc.name, logFile, deadline);
+        log(`${svc.name} healthy`);
+        return;
+      } catch (err) {
+        const exited = child.exitCode !== null || child.signalCode !== null;
+        if (!exited || attempt >= attempts || /address already in use/i.test((err as Error).message)) throw err;
+        log(`${svc.name} exited while starting (${child.exitCode ?? child.signalCode}); restarting it (restart: ${svc.restart}, attempt ${attempt + 1} of ${attempts})`);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
   };
-  const halt = async (name: NativeService) => {
+  const halt = async (name: NativeService, graceMs?: number) => {
     const child = running.get(name);
     if (!child) return;
-    await stopChild(child);
+    await stopChild(child, graceMs);
     running.delete(name);
     log(`stopped ${name}`);
   };
@@ -672,8 +848,17 @@ async function startOnce(options: NativeStackOptions): Promise<RunningStack> {
   };
 
   try {
+    // Each service starts as soon as the services it depends on are healthy
+    // (compose's depends_on: service_healthy), independent ones side by side.
     const deadline = Date.now() + healthTimeoutMs;
-    for (const svc of plan.services) await launch(svc, deadline);
+    const launched = new Map<string, Promise<void>>();
+    for (const svc of plan.services) {
+      const deps = svc.dependsOn.map((d) => launched.get(d)!);
+      launched.set(svc.name, Promise.all(deps).then(() => launch(svc, deadline)));
+    }
+    const results = await Promise.allSettled(launched.values());
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (err) {
     await stop();
     throw err;
@@ -682,7 +867,19 @@ async function startOnce(options: NativeStackOptions): Promise<RunningStack> {
     urls: plan.urls,
     plan,
     stop,
-    stopService: async (name) => halt(service(name).name),
+    stopService: async (name, graceMs) => halt(service(name).name, graceMs),
+    killService: async (name) => {
+      const child = running.get(service(name).name);
+      if (!child) throw new Error(`${name} is not running`);
+      await new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGKILL');
+      });
+      running.delete(name);
+      log(`killed ${name} (SIGKILL)`);
+    },
+    pids: () => Object.fromEntries([...running].map(([name, child]) => [name, child.pid!])),
     startService: async (name) => {
       if (running.has(name)) throw new Error(`${name} is already running`);
       await launch(service(name), Date.now() + healthTimeoutMs);
@@ -704,18 +901,23 @@ export function removeRunDir(dir: string): void {
 // CLI: npm run stack:native
 
 async function main(): Promise<void> {
-  const stack = await start({ log: (line) => console.log(`[stack] ${line}`) });
+  const { values } = parseArgs({ options: { profile: { type: 'string', default: 'single' } } });
+  const profile = values.profile as Profile;
+  if (!PROFILES.includes(profile)) throw new Error(`--profile ${values.profile}: expected ${PROFILES.join(' or ')}`);
+  const stack = await start({ profile, healthTimeoutMs: profile === 'scale' ? 300_000 : undefined, log: (line) => console.log(`[stack] ${line}`) });
   const u = stack.urls;
   console.log(
     [
       '',
-      'Native stack is up (same configs as docker-compose.yml; Ctrl-C stops it):',
+      `Native stack (${stack.plan.profile} profile) is up (same configs as docker-compose.yml; Ctrl-C stops it):`,
       `  OTLP              ${u.otlpGrpc} (gRPC)  ${u.otlpHttp} (HTTP)`,
       `  Jaeger UI/API     ${u.jaeger}   (API only: the Go-module build has no UI assets)`,
       `  Prometheus        ${u.prometheus}`,
       `  Alertmanager      ${u.alertmanager}`,
       `  Alert webhook     ${u.alertWebhook}/alerts`,
       `  Collector metrics ${u.collectorMetrics}`,
+      ...(u.thanosQuery ? [`  Thanos Query      ${u.thanosQuery}`] : []),
+      `  Logs (LogsQL)     ${u.logs}/select/logsql/query?query=trace_id:...`,
       `  Configs, data and logs: ${relative(process.cwd(), stack.plan.runDir) || '.'}`,
       '',
     ].join('\n'),

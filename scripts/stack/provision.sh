@@ -26,6 +26,9 @@ step jaeger           "Jaeger v2"                                               
 step compose-check    "compose-check (compose-go, for docker-compose.yml)"          build-compose-check.sh
 step dashboard-linter "dashboard-linter (Grafana dashboards)"                       build-dashboard-linter.sh
 step promtool-v3      "promtool of Prometheus 3 (rule tests on compose's version)"  build-promtool-v3.sh
+step thanos           "Thanos (scale-out profile: receivers, query)"              build-thanos.sh
+step victorialogs     "VictoriaLogs (the log store of both profiles)"               build-victorialogs.sh
+step cassandra        "Apache Cassandra jars from Maven Central (scale-out profile)" fetch-cassandra.sh
 step fixtures         "npm test fixtures (Express 4, json-server, bull-board, an opt-in instrumentation, Node 22.15)" install-test-fixtures.sh
 
 run_steps "$@"

@@ -130,7 +130,8 @@ describe.runIf(amtool.shouldRun)('Alertmanager config, checked by amtool', () =>
     }
   });
 
-  it('the event email shows event name, date, context, count and the Jaeger link', () => {
+  /** Renders the BusinessEvent templates for one alert with amtool, as Alertmanager would. */
+  function renderEvent(labels: Record<string, string>, annotations: Record<string, string>) {
     const scratch = mkdtempSync(join(tmpdir(), 'otel-companion-amtool-'));
     try {
       const data = join(scratch, 'data.json');
@@ -142,26 +143,21 @@ describe.runIf(amtool.shouldRun)('Alertmanager config, checked by amtool', () =>
           alerts: [
             {
               status: 'firing',
-              labels: {
-                alertname: 'BusinessEvent',
-                service: 'demo',
-                event_name: 'import-participants-failed',
-                event_context: 'import-participants',
-              },
-              annotations: { count: '3', traces_url: 'http://localhost:16686/search?service=demo&lookback=1h&limit=50' },
+              labels: { alertname: 'BusinessEvent', ...labels },
+              annotations,
               startsAt: '2026-04-04T10:23:45Z',
               endsAt: '0001-01-01T00:00:00Z',
               generatorURL: 'http://prometheus:9090/graph',
             },
           ],
           groupLabels: { alertname: 'BusinessEvent' },
-          commonLabels: { alertname: 'BusinessEvent', service: 'demo', event_name: 'import-participants-failed' },
+          commonLabels: { alertname: 'BusinessEvent', ...labels },
           commonAnnotations: {},
           externalURL: 'http://alertmanager:9093',
         }),
       );
-      const render = (name: string, type: 'text' | 'html') =>
-        run(
+      const render = (name: string, type: 'text' | 'html') => {
+        const out = run(
           amtool.require(),
           [
             'template',
@@ -173,23 +169,53 @@ describe.runIf(amtool.shouldRun)('Alertmanager config, checked by amtool', () =>
           ],
           { cwd: alertmanagerDir },
         );
-      const subject = render('otel_companion.event.subject', 'text');
-      expect(subject.status, subject.output).toBe(0);
-      expect(subject.output.trim()).toBe('Event import-participants-failed in demo');
-      const html = render('otel_companion.event.html', 'html');
-      expect(html.status, html.output).toBe(0);
-      for (const needle of [
-        'import-participants-failed',
-        '2026-04-04 10:23:45 UTC',
-        'import-participants</td>',
-        '3 in the last 5 minutes',
-        'href="http://localhost:16686/search?service=demo&amp;lookback=1h&amp;limit=50"',
-      ]) {
-        expect(html.output).toContain(needle);
-      }
+        expect(out.status, out.output).toBe(0);
+        return out.output;
+      };
+      return {
+        subject: render('otel_companion.event.subject', 'text'),
+        html: render('otel_companion.event.html', 'html'),
+        text: render('otel_companion.event.text', 'text'),
+      };
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
+  }
+
+  const tracesUrl = 'http://localhost:16686/search?service=demo&lookback=1h&limit=50';
+
+  it('the event email shows event name, date, context, count and the Jaeger link', () => {
+    const { subject, html, text } = renderEvent(
+      { service: 'demo', event_name: 'import-participants-failed', event_context: 'import-participants' },
+      { count: '3', traces_url: tracesUrl },
+    );
+    expect(subject.trim()).toBe('Event import-participants-failed in demo');
+    for (const needle of [
+      'import-participants-failed',
+      '2026-04-04 10:23:45 UTC',
+      'import-participants</td>',
+      '3 in the last 5 minutes',
+      'href="http://localhost:16686/search?service=demo&amp;lookback=1h&amp;limit=50"',
+    ]) {
+      expect(html).toContain(needle);
+    }
+    expect(text).toContain('Context:    import-participants\n');
+  });
+
+  it('an event without a context: no Context row or line, and the description does not say "in context"', () => {
+    // The description as rules/business-events.yml renders it for a series without event_context
+    // (promtool checks that rendering in tests/business-events.test.yml).
+    const description = 'demo recorded the business event import-participants-failed (1 in the last 5 minutes).';
+    const { html, text } = renderEvent(
+      { service: 'demo', event_name: 'import-participants-failed' },
+      { count: '1', traces_url: tracesUrl, description },
+    );
+    expect(html).toContain('<td>import-participants-failed</td>');
+    expect(html).not.toContain('Context');
+    expect(text).toContain('Event name: import-participants-failed\n');
+    expect(text).not.toContain('Context');
+    expect(`${html}${text}`).not.toMatch(/in context/);
+    expect(html).toContain(`<p>${description}</p>`);
   });
 });
 

@@ -15,6 +15,7 @@ interface Datasource {
   jsonData?: {
     exemplarTraceIdDestinations?: { name: string; datasourceUid: string }[];
     tracesToMetrics?: { datasourceUid: string; queries: { name: string; query: string }[]; tags: { key: string; value: string }[] };
+    tracesToLogsV2?: { datasourceUid: string; customQuery: boolean; query: string };
   };
 }
 const { datasources } = parse(datasourcesText) as { datasources: Datasource[] };
@@ -66,5 +67,28 @@ describe('Grafana provisioning', () => {
       const variable = dashboard.templating?.list?.find((v) => v.name === 'datasource');
       expect(variable, spec.file).toMatchObject({ type: 'datasource', query: 'prometheus' });
     }
+  });
+
+  it('Jaeger traces link to their log records in VictoriaLogs, by trace id', () => {
+    const logs = byType('victoriametrics-logs-datasource');
+    expect(logs?.uid).toBe('victorialogs');
+    expect(logs?.url).toBe('http://victorialogs:9428');
+    const link = byType('jaeger')?.jsonData?.tracesToLogsV2;
+    expect(link).toMatchObject({ datasourceUid: 'victorialogs', customQuery: true });
+    // LogsQL on the field VictoriaLogs stores the OTLP trace id in ($$ is a literal $ for Grafana).
+    expect(link?.query).toBe('trace_id:"$${__trace.traceId}"');
+  });
+
+  it('the scale-out profile provisions the same uids and links, on Thanos Query, jaeger-1 and the VictoriaLogs cluster', () => {
+    const scale = parse(readFileSync(join(grafanaDir, 'provisioning-scale/datasources/datasources.yaml'), 'utf8')) as { datasources: Datasource[] };
+    const strip = (d: Datasource) => ({ ...d, name: undefined, url: undefined });
+    expect(scale.datasources.map(strip)).toEqual(datasources.map(strip));
+    expect(Object.fromEntries(scale.datasources.map((d) => [d.uid, d.url]))).toEqual({
+      prometheus: 'http://thanos-query:10902',
+      jaeger: 'http://jaeger-1:16686',
+      victorialogs: 'http://victorialogs-front:9428',
+    });
+    const compose = readFileSync(join(__dirname, '../../docker-compose.yml'), 'utf8');
+    expect(compose).toContain('./collector-config/grafana/provisioning-scale/datasources:/etc/grafana/provisioning/datasources');
   });
 });

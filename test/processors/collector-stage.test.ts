@@ -18,14 +18,19 @@ describe('collector redaction stage generated from the agent rules', () => {
     expect(committed).toBe(renderCollectorRedaction());
   });
 
-  it('defines exactly one processor named redaction with the keys pipelines.yaml expects', () => {
-    const doc = parse(committed) as { processors: Record<string, Record<string, unknown>> };
-    expect(Object.keys(doc.processors)).toEqual(['redaction']);
+  it('defines the processors pipelines.yaml expects: redaction, and redaction/metrics with the same rules and no summary', () => {
+    // merge: redaction/metrics takes the rules from redaction by a YAML merge key, as the collector reads it.
+    const doc = parse(committed, { merge: true }) as { processors: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.processors)).toEqual(['redaction', 'redaction/metrics']);
     const r = doc.processors.redaction!;
     expect(r.allow_all_keys).toBe(true);
     expect(Object.keys(r).sort()).toEqual(
       ['allow_all_keys', 'blocked_key_patterns', 'blocked_values', 'db_sanitizer', 'ignored_keys', 'redact_all_types', 'summary'].sort(),
     );
+    expect(r.summary).toBe('info');
+    const { summary, ...rules } = doc.processors['redaction/metrics']!;
+    expect(summary).toBe('silent');
+    expect(rules).toEqual((({ summary: _, ...rest }) => rest)(r));
   });
 
   it('carries every enabled agent pattern and every key term', () => {

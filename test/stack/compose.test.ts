@@ -16,12 +16,14 @@ import { parse } from 'yaml';
 import { requireBinary, run } from '../alerting/binaries';
 import {
   composeFile,
-  NATIVE_SERVICES,
+  nativeServiceNames,
   planNativeStack,
+  PROFILES,
   readCompose,
   repoRoot,
   stackBinDir,
   type NativePlan,
+  type Profile,
 } from '../../scripts/stack/native.mjs';
 
 const provisionHint = 'bash scripts/stack/provision.sh';
@@ -34,7 +36,7 @@ interface NormalizedService {
   ports?: { host_ip?: string; published?: string; target: number }[];
   volumes?: { type: string; source: string; target: string }[];
   healthcheck?: { test?: string[] };
-  depends_on?: Record<string, { condition: string }>;
+  depends_on?: Record<string, { condition: string; required?: boolean }>;
   environment?: Record<string, string | null>;
 }
 interface NormalizedProject {
@@ -42,47 +44,98 @@ interface NormalizedProject {
   volumes: Record<string, unknown>;
 }
 
-function loadNormalized(env: Record<string, string | undefined>): { status: number | null; output: string } {
-  const result = spawnSync(composeCheck.require(), [composeFile], { encoding: 'utf8', env: env as NodeJS.ProcessEnv });
+function loadNormalized(env: Record<string, string | undefined>, profile?: string): { status: number | null; output: string } {
+  const args = [...(profile ? ['--profile', profile] : []), composeFile];
+  const result = spawnSync(composeCheck.require(), args, { encoding: 'utf8', env: env as NodeJS.ProcessEnv });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
 const baseEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+const testEnv = { ...baseEnv, GRAFANA_ADMIN_PASSWORD: 'test-only-password' };
+
+/** Every service of a profile, as `docker compose [--profile p] config` lists them. */
+const PROFILE_SERVICES: Record<Profile, string[]> = {
+  single: ['alert-webhook', 'alertmanager', 'bridge', 'collector', 'demo-app', 'grafana', 'jaeger', 'postgres', 'prometheus', 'victorialogs', 'volume-init'],
+  scale: [
+    'alert-webhook', 'alertmanager-1', 'alertmanager-2', 'bridge', 'cassandra-1', 'cassandra-2', 'demo-app', 'gateway-1', 'gateway-2',
+    'grafana-scale', 'jaeger-1', 'jaeger-2', 'otel-agent', 'postgres', 'prometheus-scale', 'thanos-query', 'thanos-receive-1',
+    'thanos-receive-2', 'victorialogs-1', 'victorialogs-2', 'victorialogs-front', 'volume-init-scale',
+  ],
+};
+
+/** Where each stateful service keeps its data: a named volume, so it survives docker compose down / up. */
+const DATA_PATHS: Record<Profile, Record<string, string>> = {
+  single: {
+    collector: '/var/lib/otelcol',
+    jaeger: '/var/lib/jaeger',
+    prometheus: '/prometheus',
+    alertmanager: '/alertmanager',
+    grafana: '/var/lib/grafana',
+    postgres: '/var/lib/postgresql/data',
+    victorialogs: '/victoria-logs-data',
+  },
+  scale: {
+    'otel-agent': '/var/lib/otelcol',
+    'gateway-1': '/var/lib/otelcol',
+    'gateway-2': '/var/lib/otelcol',
+    'cassandra-1': '/var/lib/cassandra',
+    'cassandra-2': '/var/lib/cassandra',
+    'thanos-receive-1': '/var/thanos/receive',
+    'thanos-receive-2': '/var/thanos/receive',
+    'prometheus-scale': '/prometheus',
+    'alertmanager-1': '/alertmanager',
+    'alertmanager-2': '/alertmanager',
+    'grafana-scale': '/var/lib/grafana',
+    postgres: '/var/lib/postgresql/data',
+    'victorialogs-1': '/victoria-logs-data',
+    'victorialogs-2': '/victoria-logs-data',
+  },
+};
 
 describe.runIf(composeCheck.shouldRun)('docker-compose.yml, loaded by compose-go (as `docker compose config`)', () => {
-  let project: NormalizedProject;
+  const projects = {} as Record<Profile, NormalizedProject>;
 
   beforeAll(() => {
-    const { status, output } = loadNormalized({ ...baseEnv, GRAFANA_ADMIN_PASSWORD: 'test-only-password' });
-    expect(status, output).toBe(0);
-    project = JSON.parse(output) as NormalizedProject;
+    // No --profile: .env's COMPOSE_PROFILES, as `docker compose up` reads it.
+    for (const [profile, flag] of [['single', undefined], ['scale', 'scale']] as const) {
+      const { status, output } = loadNormalized(testEnv, flag);
+      expect(status, output).toBe(0);
+      projects[profile] = JSON.parse(output) as NormalizedProject;
+    }
   });
 
-  it('is valid against the compose spec and consistent', () => {
-    expect(Object.keys(project.services).sort()).toEqual(
-      ['alert-webhook', 'alertmanager', 'bridge', 'collector', 'demo-app', 'grafana', 'jaeger', 'postgres', 'prometheus', 'volume-init'].sort(),
-    );
+  it.each(PROFILES)('is valid against the compose spec and consistent, profile %s', (profile) => {
+    expect(Object.keys(projects[profile].services).sort()).toEqual([...PROFILE_SERVICES[profile]].sort());
+  });
+
+  it('runs the single-node profile by default (.env) and the scale profile alone with --profile scale', () => {
+    expect(readFileSync(join(repoRoot, '.env'), 'utf8')).toMatch(/^COMPOSE_PROFILES=single$/m);
+    const { status, output } = loadNormalized(testEnv, 'single');
+    expect(status, output).toBe(0);
+    expect(Object.keys((JSON.parse(output) as NormalizedProject).services).sort()).toEqual([...PROFILE_SERVICES.single].sort());
   });
 
   it('refuses to start without GRAFANA_ADMIN_PASSWORD: there is no admin/admin default', () => {
-    const { status, output } = loadNormalized(baseEnv);
-    expect(status).not.toBe(0);
-    expect(output).toMatch(/GRAFANA_ADMIN_PASSWORD/);
-    const grafanaEnv = project.services.grafana.environment ?? {};
-    expect(grafanaEnv.GF_SECURITY_ADMIN_PASSWORD).toBe('test-only-password');
-    // The raw value is a required variable: no default of any kind (not even admin).
-    const raw = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as { services: { grafana: { environment: Record<string, string> } } };
-    expect(raw.services.grafana.environment.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?[^}]+\}$/);
+    for (const [profile, grafana] of [['single', 'grafana'], ['scale', 'grafana-scale']] as const) {
+      const { status, output } = loadNormalized(baseEnv, profile);
+      expect(status, profile).not.toBe(0);
+      expect(output).toMatch(/GRAFANA_ADMIN_PASSWORD/);
+      const grafanaEnv = projects[profile].services[grafana].environment ?? {};
+      expect(grafanaEnv.GF_SECURITY_ADMIN_PASSWORD).toBe('test-only-password');
+      // The raw value is a required variable: no default of any kind (not even admin).
+      const raw = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as { services: Record<string, { environment: Record<string, string> }> };
+      expect(raw.services[grafana].environment.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?[^}]+\}$/);
+    }
   });
 
-  it('publishes every host port on 127.0.0.1 only', () => {
-    const published = Object.entries(project.services).flatMap(([name, svc]) => (svc.ports ?? []).map((p) => ({ name, ...p })));
+  it.each(PROFILES)('publishes every host port on 127.0.0.1 only, profile %s', (profile) => {
+    const published = Object.entries(projects[profile].services).flatMap(([name, svc]) => (svc.ports ?? []).map((p) => ({ name, ...p })));
     expect(published.length).toBeGreaterThan(5);
     for (const port of published) expect(port.host_ip, `${port.name} publishes ${port.published}`).toBe('127.0.0.1');
   });
 
-  it('pins every pulled image to a version (no latest, no bare name)', () => {
-    for (const [name, svc] of Object.entries(project.services)) {
+  it.each(PROFILES)('pins every pulled image to a version (no latest, no bare name), profile %s', (profile) => {
+    for (const [name, svc] of Object.entries(projects[profile].services)) {
       if (svc.build) continue; // built locally from this repository
       const image = svc.image ?? '';
       expect(image, `services.${name}.image`).toMatch(/^[\w./-]+:[\w.-]+(@sha256:[a-f0-9]{64})?$/);
@@ -90,35 +143,34 @@ describe.runIf(composeCheck.shouldRun)('docker-compose.yml, loaded by compose-go
     }
   });
 
-  it('gives every long-running service a healthcheck, and every depends_on a condition on one', () => {
+  it.each(PROFILES)('gives every long-running service a healthcheck, and every depends_on a condition on one, profile %s', (profile) => {
+    const project = projects[profile];
     for (const [name, svc] of Object.entries(project.services)) {
-      if (name === 'volume-init') continue; // one-shot; depended on with service_completed_successfully
+      if (name.startsWith('volume-init')) continue; // one-shot; depended on with service_completed_successfully
       expect(svc.healthcheck?.test?.length, `services.${name}.healthcheck`).toBeGreaterThan(0);
-      for (const [dep, { condition }] of Object.entries(svc.depends_on ?? {})) {
+      for (const [dep, { condition, required }] of Object.entries(svc.depends_on ?? {})) {
         expect(['service_healthy', 'service_completed_successfully'], `services.${name}.depends_on.${dep}`).toContain(condition);
+        // A dependency of the other profile (the demo app's collector or otel-agent) must be optional.
+        if (!project.services[dep]) {
+          expect(required, `services.${name}.depends_on.${dep} is not in profile ${profile}: required: false`).toBe(false);
+          continue;
+        }
         if (condition === 'service_healthy') expect(project.services[dep].healthcheck?.test?.length, `${dep} healthcheck`).toBeGreaterThan(0);
       }
     }
   });
 
-  it('keeps state on named volumes, so data survives docker compose down / up', () => {
-    const dataPaths: Record<string, string> = {
-      collector: '/var/lib/otelcol',
-      jaeger: '/var/lib/jaeger',
-      prometheus: '/prometheus',
-      alertmanager: '/alertmanager',
-      grafana: '/var/lib/grafana',
-      postgres: '/var/lib/postgresql/data',
-    };
-    for (const [name, path] of Object.entries(dataPaths)) {
+  it.each(PROFILES)('keeps state on named volumes, so data survives docker compose down / up, profile %s', (profile) => {
+    const project = projects[profile];
+    for (const [name, path] of Object.entries(DATA_PATHS[profile])) {
       const mount = project.services[name].volumes?.find((v) => v.target === path);
       expect(mount?.type, `services.${name} mounts a named volume at ${path}`).toBe('volume');
       expect(project.volumes).toHaveProperty(mount!.source);
     }
   });
 
-  it('mounts only files and folders that exist in the repository', () => {
-    const binds = Object.entries(project.services).flatMap(([name, svc]) =>
+  it.each(PROFILES)('mounts only files and folders that exist in the repository, profile %s', (profile) => {
+    const binds = Object.entries(projects[profile].services).flatMap(([name, svc]) =>
       (svc.volumes ?? []).filter((v) => v.type === 'bind').map((v) => ({ name, ...v })),
     );
     expect(binds.length).toBeGreaterThan(5);
@@ -129,19 +181,20 @@ describe.runIf(composeCheck.shouldRun)('docker-compose.yml, loaded by compose-go
   });
 });
 
-describe('native stack plan mirrors docker-compose.yml', () => {
+describe.each(PROFILES)('native stack plan mirrors docker-compose.yml, profile %s', (profile) => {
   let plan: NativePlan;
   let runDir: string;
   const compose = readCompose();
 
   beforeAll(async () => {
     runDir = mkdtempSync(join(tmpdir(), 'otel-companion-plan-'));
-    plan = await planNativeStack({ runDir, env: { OTELCOL_SAMPLING: 'off' } });
+    plan = await planNativeStack({ profile, runDir, env: { OTELCOL_SAMPLING: 'off' } });
   });
   afterAll(() => rmSync(runDir, { recursive: true, force: true }));
 
-  it('runs every native service from compose, in depends_on order', () => {
-    expect(plan.services.map((s) => s.name).sort()).toEqual([...NATIVE_SERVICES].sort());
+  it('runs every native service of the profile, in depends_on order', () => {
+    expect(plan.services.map((s) => s.name).sort()).toEqual(nativeServiceNames(compose, profile).sort());
+    expect(plan.services.length).toBeGreaterThanOrEqual(profile === 'scale' ? 14 : 5);
     const order = plan.services.map((s) => s.name);
     for (const svc of plan.services) for (const dep of svc.dependsOn) expect(order.indexOf(dep)).toBeLessThan(order.indexOf(svc.name));
   });
@@ -158,7 +211,7 @@ describe('native stack plan mirrors docker-compose.yml', () => {
   it('changes the copies only by the recorded host, port and path rewrites', () => {
     let files = 0;
     for (const svc of plan.services) {
-      expect(svc.rewrites.every((r) => ['host-port', 'listen-address', 'path'].includes(r.kind)), svc.name).toBe(true);
+      expect(svc.rewrites.every((r) => ['host-port', 'host', 'listen-address', 'path', 'native-variant'].includes(r.kind)), svc.name).toBe(true);
       for (const mount of svc.mounts) {
         for (const file of listFiles(mount.source)) {
           const copy = join(mount.copy, relative(mount.source, file));
@@ -181,29 +234,40 @@ describe('native stack plan mirrors docker-compose.yml', () => {
     for (const svc of plan.services) {
       const composeArgs = ([] as string[])
         .concat(compose.services[svc.name].command ?? [])
-        .map((a) => a.replace('${OTELCOL_SAMPLING:-off}', 'off'));
-      const nativeArgs = svc.program === process.execPath ? ['node', ...svc.args] : svc.args;
+        .map((a) => a.replace(/\$\{OTELCOL_SAMPLING:-\w+\}/, 'off'));
+      // A command that starts with its program (node, cassandra) runs that program natively.
+      const nativeArgs = svc.commandProgram ? [svc.commandProgram, ...svc.args] : svc.args;
       expect(nativeArgs.length, svc.name).toBe(composeArgs.length);
       composeArgs.forEach((arg, i) => {
-        const expected = svc.program === process.execPath && i === 0 ? 'node' : rewrite(arg, svc.rewrites);
+        const expected = svc.commandProgram && i === 0 ? arg : rewrite(arg, svc.rewrites);
         expect(nativeArgs[i], `${svc.name} argument ${i}`).toBe(expected);
       });
     }
   });
 
+  it('listens on loopback addresses only', () => {
+    for (const svc of plan.services) expect(svc.address, svc.name).toMatch(/^127\.0\.0\.\d+$/);
+    const urls = Object.values(plan.urls).filter((u): u is string => Boolean(u));
+    for (const url of urls) expect(new URL(url).hostname, url).toMatch(/^127\.0\.0\.\d+$/);
+  });
+
   it('probes the same health endpoints as the compose healthchecks', () => {
     for (const svc of plan.services) {
       const test = ([] as string[]).concat(compose.services[svc.name].healthcheck?.test ?? []).join(' ');
-      const path = new URL(svc.healthUrl).pathname;
-      expect(test, svc.name).toContain(path);
+      const url = new URL(svc.healthUrl);
+      if (url.protocol === 'tcp:') expect(test, svc.name).toMatch(/\bcqlsh\b/);
+      else expect(test, svc.name).toContain(url.pathname);
     }
   });
 
   it('loads every collector config file compose passes, and every one of them exists', () => {
-    const collectorPlan = plan.services.find((s) => s.name === 'collector')!;
-    const configs = collectorPlan.args.filter((a) => a.startsWith('--config=')).map((a) => a.slice('--config='.length));
-    expect(configs.length).toBeGreaterThanOrEqual(8);
-    for (const file of configs) expect(existsSync(file), file).toBe(true);
+    const collectors = plan.services.filter((s) => s.program.endsWith('otelcol-companion'));
+    expect(collectors.length).toBe(profile === 'scale' ? 3 : 1);
+    for (const collectorPlan of collectors) {
+      const configs = collectorPlan.args.filter((a) => a.startsWith('--config=')).map((a) => a.slice('--config='.length));
+      expect(configs.length).toBeGreaterThanOrEqual(7);
+      for (const file of configs) expect(existsSync(file), file).toBe(true);
+    }
   });
 });
 
@@ -223,44 +287,75 @@ function usedComponents(files: string[]): Record<string, Set<string>> {
   return used;
 }
 
+/**
+ * Components the build carries that no stack config file uses, each with its user (the manifest
+ * comments say the same).
+ */
+const BUILT_FOR_OTHER_USES: Record<string, string[]> = {
+  // test/processors/collector-corpus.test.ts reads what the redaction stage lets through from it.
+  exporters: ['debug'],
+};
+
+interface Pipeline {
+  receivers?: string[];
+  processors?: string[];
+  exporters?: string[];
+}
+
+/** The pipelines a list of collector config files defines, merged as the collector merges them. */
+function mergedPipelines(files: string[]): Record<string, Pipeline> {
+  const pipelines: Record<string, Pipeline> = {};
+  for (const file of files) {
+    const doc = parse(readFileSync(file, 'utf8'), { merge: true }) as { service?: { pipelines?: Record<string, Pipeline> } } | null;
+    for (const [name, p] of Object.entries(doc?.service?.pipelines ?? {})) pipelines[name] = { ...pipelines[name], ...p };
+  }
+  return pipelines;
+}
+
 describe.runIf(collector.shouldRun)('collector build matches its config', () => {
   const otelcolDir = join(repoRoot, 'collector-config/otelcol');
-  const configFiles = readdirSync(otelcolDir)
-    .filter((f) => f.endsWith('.yaml') && f !== 'builder-config.yaml')
-    .map((f) => join(otelcolDir, f));
+  const configFiles = [otelcolDir, join(otelcolDir, 'scale')].flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml') && f !== 'builder-config.yaml')
+      .map((f) => join(dir, f)),
+  );
 
   it('contains exactly the components the config files use (ocb manifest)', () => {
     const { status, output } = run(collector.require(), ['components']);
     expect(status, output).toBe(0);
     const built = parse(output) as Record<string, { name: string }[] | undefined>;
     const used = usedComponents(configFiles);
+    for (const [kind, names] of Object.entries(BUILT_FOR_OTHER_USES)) for (const name of names) used[kind].add(name);
     for (const kind of Object.keys(used)) {
       const inBinary = new Set((built[kind] ?? []).map((c) => String(c.name)));
       expect([...inBinary].sort(), `${kind} in the binary`).toEqual([...used[kind]].sort());
     }
   });
 
-  it.each(['off', 'tail'])('validates the config with OTELCOL_SAMPLING=%s', async (mode) => {
+  const cases = PROFILES.flatMap((profile) => (['off', 'tail'] as const).map((mode) => [profile, mode] as const));
+  it.each(cases)('otelcol validate accepts every collector of profile %s with OTELCOL_SAMPLING=%s', async (profile, mode) => {
     const dir = mkdtempSync(join(tmpdir(), 'otel-companion-validate-'));
     try {
-      const plan = await planNativeStack({ runDir: dir, env: { OTELCOL_SAMPLING: mode } });
-      const svc = plan.services.find((s) => s.name === 'collector')!;
-      expect(svc.args.some((a) => a.endsWith(`sampling-${mode}.yaml`))).toBe(true);
-      const { status, output } = run(collector.require(), ['validate', ...svc.args]);
-      expect(status, output).toBe(0);
+      const plan = await planNativeStack({ profile, runDir: dir, env: { OTELCOL_SAMPLING: mode } });
+      const collectors = plan.services.filter((s) => s.program.endsWith('otelcol-companion'));
+      expect(collectors.length).toBeGreaterThan(0);
+      for (const svc of collectors) {
+        const { status, stdout, stderr } = spawnSync(collector.require(), ['validate', ...svc.args], {
+          encoding: 'utf8',
+          env: { ...process.env, ...svc.env },
+        });
+        expect(status, `${svc.name}: ${stdout}${stderr}`).toBe(0);
+      }
+      const sampled = collectors.filter((s) => s.args.some((a) => a.endsWith(`sampling-${mode}.yaml`)));
+      expect(sampled.length).toBe(profile === 'scale' ? 2 : 1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('computes span metrics before sampling in both modes', async () => {
+  it('computes span metrics before sampling in both modes (single node)', async () => {
     for (const mode of ['off', 'tail']) {
-      const files = [join(otelcolDir, 'pipelines.yaml'), join(otelcolDir, `sampling-${mode}.yaml`)];
-      const pipelines: Record<string, { receivers?: string[]; processors?: string[]; exporters?: string[] }> = {};
-      for (const file of files) {
-        const doc = parse(readFileSync(file, 'utf8')) as { service?: { pipelines?: typeof pipelines } } | null;
-        for (const [name, p] of Object.entries(doc?.service?.pipelines ?? {})) pipelines[name] = { ...pipelines[name], ...p };
-      }
+      const pipelines = mergedPipelines([join(otelcolDir, 'pipelines.yaml'), join(otelcolDir, `sampling-${mode}.yaml`)]);
       const feeding = Object.entries(pipelines).filter(([, p]) => p.exporters?.includes('span_metrics'));
       expect(feeding.length, mode).toBe(1);
       expect(feeding[0][1].processors ?? [], mode).not.toContain('tail_sampling');
@@ -270,6 +365,44 @@ describe.runIf(collector.shouldRun)('collector build matches its config', () => 
         expect(p.processors?.at(-1), `${mode}: ${name} ends with batch`).toBe('batch');
       }
     }
+  });
+
+  it('gateways: span metrics before sampling, nothing buffered before the persistent queues but tail sampling', async () => {
+    for (const mode of ['off', 'tail']) {
+      const files = ['scale/gateway.yaml', `sampling-${mode}.yaml`, `scale/gateway-sampling-${mode}.yaml`].map((f) => join(otelcolDir, f));
+      const pipelines = mergedPipelines(files);
+      const feeding = Object.entries(pipelines).filter(([, p]) => p.exporters?.includes('span_metrics'));
+      expect(feeding.length, mode).toBe(1);
+      expect(feeding[0][1].processors ?? [], mode).not.toContain('tail_sampling');
+      expect(Object.keys(pipelines).filter((n) => n.startsWith('traces')).length, mode).toBe(mode === 'tail' ? 2 : 1);
+      for (const [name, p] of Object.entries(pipelines)) {
+        // A batch processor acknowledges data it only holds in memory; the exporters batch after their queue instead.
+        expect(p.processors ?? [], `${mode}: ${name}`).not.toContain('batch');
+        if (name.startsWith('traces')) expect(p.processors?.slice(0, 2), `${mode}: ${name}`).toEqual(['memory_limiter', 'resource/gateway']);
+      }
+    }
+    // Every network exporter of a gateway has a persistent queue: file_storage or a write-ahead log.
+    const exporters = (parse(readFileSync(join(otelcolDir, 'scale/gateway.yaml'), 'utf8'), { merge: true }) as {
+      exporters: Record<string, { sending_queue?: { storage?: string }; wal?: { directory?: string } }>;
+    }).exporters;
+    expect(Object.keys(exporters).length).toBeGreaterThanOrEqual(3);
+    for (const [name, config] of Object.entries(exporters)) {
+      expect(config.sending_queue?.storage ?? config.wal?.directory, `${name} has a persistent queue`).toBeTruthy();
+    }
+  });
+
+  it('agent collectors: memory_limiter, redaction, then load balancing (traces and logs by trace id)', () => {
+    const doc = parse(readFileSync(join(otelcolDir, 'scale/agent.yaml'), 'utf8'), { merge: true }) as {
+      exporters: Record<string, { routing_key: string; sending_queue?: { storage?: string } }>;
+      service: { pipelines: Record<string, Pipeline> };
+    };
+    for (const [name, p] of Object.entries(doc.service.pipelines)) {
+      expect(p.processors?.slice(0, 2), name).toEqual(['memory_limiter', name === 'metrics' ? 'redaction/metrics' : 'redaction']);
+      expect(p.exporters?.every((e) => e.startsWith('load_balancing/')), name).toBe(true);
+    }
+    expect(doc.exporters[doc.service.pipelines.traces.exporters![0]].routing_key).toBe('traceID');
+    expect(doc.exporters[doc.service.pipelines.logs.exporters![0]].routing_key).toBe('traceID');
+    for (const [name, config] of Object.entries(doc.exporters)) expect(config.sending_queue?.storage, name).toBe('file_storage/queue');
   });
 });
 

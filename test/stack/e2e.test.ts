@@ -7,7 +7,7 @@
  * free ports, Jaeger in memory, short `for:`/intervals).
  *
  * Run alone: npx vitest run test/stack
- * Missing binaries: loud skip on a dev machine, failure under CI=true.
+ * Missing binaries: loud skip on a dev machine, failure on CI (any truthy CI).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allQueries, type PromQLQuery } from '../../collector-config/queries';
@@ -16,54 +16,13 @@ import { getPgUrl } from '../helpers/postgres';
 import { runApp, type RunningApp } from '../helpers/run-app';
 import { makeTestRunDir, removeRunDir, start, type RunningStack } from '../../scripts/stack/native.mjs';
 import { startAlertWebhook, type AlertWebhook } from '../../scripts/stack/alert-webhook.mjs';
+import { flatten, getJson, logsByTraceId, promQuery as query, type FlatSpan } from './stores';
 
 
 const SERVICE = 'demo-app-e2e';
 const SECRET = 'sk-live-e2e-secret-4711';
 
 
-async function getJson<T = any>(url: string): Promise<T> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text) as T;
-}
-
-/** Spans of an OTLP-JSON result (Jaeger /api/v3), flattened with their resource's service.name. */
-interface FlatSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: string;
-  attributes: Record<string, unknown>;
-  service: string;
-}
-function flatten(result: any): FlatSpan[] {
-  const out: FlatSpan[] = [];
-  for (const rs of result?.resourceSpans ?? []) {
-    const resource = attrs(rs.resource?.attributes);
-    for (const ss of rs.scopeSpans ?? []) {
-      for (const s of ss.spans ?? []) {
-        out.push({
-          traceId: s.traceId,
-          spanId: s.spanId,
-          parentSpanId: s.parentSpanId ?? '',
-          name: s.name,
-          kind: String(s.kind),
-          attributes: attrs(s.attributes),
-          service: String(resource['service.name'] ?? ''),
-        });
-      }
-    }
-  }
-  return out;
-}
-function attrs(list: { key: string; value: Record<string, unknown> }[] | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const { key, value } of list ?? []) out[key] = Object.values(value ?? {})[0];
-  return out;
-}
 const isServer = (s: FlatSpan) => s.kind === 'SPAN_KIND_SERVER' || s.kind === '2';
 const isClient = (s: FlatSpan) => s.kind === 'SPAN_KIND_CLIENT' || s.kind === '3';
 
@@ -224,11 +183,7 @@ describe.runIf(canRunStack)('the stack, end to end with real binaries', { timeou
     expect(Math.max(...errors)).toBeGreaterThan(0.05);
   });
 
-  async function promQuery(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-    const body = await getJson(`${stack.urls.prometheus}/api/v1/query?${new URLSearchParams({ query: expr })}`);
-    if (body.status !== 'success') throw new Error(`query failed: ${expr}: ${JSON.stringify(body)}`);
-    return body.data.result;
-  }
+  const promQuery = (expr: string) => query(stack.urls.prometheus, expr);
 
   it('has span metrics and app metrics in Prometheus, labelled by service_name', async () => {
     const spanMetrics = await eventually('span metrics', async () => {
@@ -241,6 +196,30 @@ describe.runIf(canRunStack)('the stack, end to end with real binaries', { timeou
       return r.length ? r : undefined;
     });
     expect(appMetrics.some((s) => s.metric.http_response_status_code === '500')).toBe(true);
+  });
+
+  it('stores the log records of a request in the log store, found by the trace id Jaeger shows for it', async () => {
+    // /participants/export fails on every tick of the traffic: its server span and an error log record.
+    const traceId = await eventually('a failed /participants/export trace in Jaeger', async () => {
+      const spans = await findTraces();
+      return spans.find((s) => isServer(s) && s.attributes['http.route'] === '/participants/export')?.traceId;
+    });
+    const records = await eventually('its log records in VictoriaLogs', async () => {
+      const found = await logsByTraceId(stack.urls.logs, traceId);
+      return found.length ? found : undefined;
+    });
+    expect(records.every((r) => r.trace_id === traceId)).toBe(true);
+    expect(records.map((r) => r._msg)).toContain('request failed');
+    expect(records[0]['service.name']).toBe(SERVICE);
+  });
+
+  it('keeps the redaction summary out of metric labels: no series carries a redaction_* label', async () => {
+    // Some app series first, so the check looks at real data.
+    await eventually('app metrics', async () => ((await promQuery(`http_server_request_duration_seconds_count{service_name="${SERVICE}"}`)).length ? true : undefined));
+    const body = await getJson<{ status: string; data: string[] }>(`${stack.urls.prometheus}/api/v1/labels`);
+    expect(body.status).toBe('success');
+    expect(body.data).toContain('service_name');
+    expect(body.data.filter((label) => label.startsWith('redaction_'))).toEqual([]);
   });
 
   it('keeps exemplars that point at traces stored in Jaeger', async () => {

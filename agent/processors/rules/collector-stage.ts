@@ -1,7 +1,7 @@
 import { defaultRules, escapeRegex, expandKeyTerms, type RuleSource } from './source';
 
 /**
- * Renders the collector's redaction stage (contrib `redaction` processor, collector 0.155.0) from
+ * Renders the collector's redaction stage (contrib `redaction` processor, collector 0.161.0) from
  * the same rule source the agent compiles, so that the two cannot drift apart. Written by
  * scripts/generate-redaction-config.ts to collector-config/otelcol/redaction.yaml.
  *
@@ -44,10 +44,11 @@ export function renderCollectorRedaction(source: RuleSource = defaultRules): str
     '#',
     '# Defence in depth for apps that send OTLP without the otel-companion agent: the',
     '# same key list and patterns as the agent, in the contrib redaction processor.',
-    '# Contract with pipelines.yaml: one processor named `redaction`, used by the',
-    '# traces, metrics and logs pipelines. Differences from the agent: see docs/redaction.md.',
+    '# Contract with pipelines.yaml: `redaction` in the traces and logs pipelines,',
+    '# `redaction/metrics` (the same rules, no summary) in the metrics pipeline.',
+    '# Differences from the agent: see docs/redaction.md.',
     'processors:',
-    '  redaction:',
+    '  redaction: &redaction',
     '    # Keep every attribute key; mask values instead of dropping attributes we do not know.',
     '    allow_all_keys: true',
     '    # Check ints and other non-string values too (card numbers sent as numbers).',
@@ -72,8 +73,14 @@ export function renderCollectorRedaction(source: RuleSource = defaultRules): str
     '        enabled: true',
     '        attributes:',
     ...source.sqlAttributes.map((a) => `          - ${q(a)}`),
-    '    # Counts of masked values on each item (redaction.masked.count), never the key names.',
+    '    # Counts of masked values on each span and log record (redaction.masked.count), never the key names.',
     '    summary: info',
+    '',
+    '  # On metrics the summary is noise: its counts would become redaction_* labels on',
+    '  # every series (and new series whenever a count changes).',
+    '  redaction/metrics:',
+    '    <<: *redaction',
+    '    summary: silent',
     '',
   );
   return lines.join('\n');

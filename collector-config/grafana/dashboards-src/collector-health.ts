@@ -37,13 +37,13 @@ export const collectorHealth: DashboardSpec = {
       'The OpenTelemetry Collector\'s own telemetry: is it up, what it accepts, refuses, sends and fails to send, how full its queues are.',
     )
       .withVariable(datasourceVariable())
-      .withVariable(labelVariable('job', 'Job', 'up{job=~"collector|app-telemetry"}', 'job'))
+      .withVariable(labelVariable('job', 'Job', 'up{job="collector"}', 'job'))
       .withVariable(labelVariable('instance', 'Instance', 'up{job=~"$job"}', 'instance'))
       .withRow(row('Status'))
       .withPanel(
         statPanel({
           title: 'Scrape targets up',
-          description: 'Collector endpoints Prometheus scrapes successfully (1 per endpoint: self-metrics :8888, app metrics :8889). CollectorDown fires when one is 0 for 1 minute.',
+          description: 'Collectors whose self-metrics (:8888) Prometheus scrapes successfully, 1 per collector (gateways and agent collectors when scaled out). CollectorDown fires when one is 0 for 1 minute.',
           unit: 'none',
           width: 8,
           queries: [{ expr: `sum(up{${target}})` }],

@@ -1,5 +1,5 @@
 /**
- * BusinessEvent: seed 000's notify-on-event. The event names come from
+ * BusinessEvent: notify on a business event. The event names come from
  * collector-config/prometheus/business-events.yaml (parsed and validated here).
  */
 import { parseDocument } from 'yaml';
@@ -78,7 +78,8 @@ export function businessEventRules(config: BusinessEventsConfig): RuleFile {
         expr: `sum by (service_name, event_name, event_context) (\n    increase(${selector}[5m]) > 0\n  or\n    (${selector} unless ${selector} offset 5m)\n)`,
         for: '0s',
         summary: 'Business event {{ $labels.event_name }} in {{ $labels.service_name }}',
-        description: `{{ $labels.service_name }} recorded the business event {{ $labels.event_name }} (${COUNT} in the last 5 minutes) in context {{ $labels.event_context }}.`,
+        // An event recorded without a context has no event_context label: no "in context" then.
+        description: `{{ $labels.service_name }} recorded the business event {{ $labels.event_name }} (${COUNT} in the last 5 minutes){{ with $labels.event_context }} in context {{ . }}{{ end }}.`,
         annotations: { count: COUNT, traces_url: tracesUrlTemplate(config) },
       },
     ],

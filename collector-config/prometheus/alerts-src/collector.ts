@@ -20,11 +20,11 @@ export function perSignalRate(prefix: string, by: string, window: string, select
 const collectorDown: AlertDefinition = {
   name: 'CollectorDown',
   service: COLLECTOR_SERVICE,
-  means: 'Prometheus cannot scrape the collector (self-metrics :8888 or app metrics :8889).',
+  means: 'Prometheus cannot scrape the collector\'s self-metrics (:8888).',
   rules: [
     {
       severity: 'critical',
-      expr: 'up{job=~"collector|app-telemetry"} == 0',
+      expr: 'up{job="collector"} == 0',
       for: '1m',
       summary: 'Prometheus cannot scrape the collector ({{ $labels.job }})',
       description:
@@ -89,6 +89,6 @@ export const collectorRules: RuleFile = {
   file: 'collector.yml',
   group: 'otel-companion-collector',
   header:
-    'OpenTelemetry Collector health, from its own telemetry (job "collector",\n:8888) and from `up` of both collector scrape jobs.\n\nCounter names: the collector built here (0.155.0) serves\notelcol_exporter_send_failed_spans (no `_total`), other versions and\nexposition settings add `_total`. Each selector accepts both with `(_total)?`.\nEach signal is its own term with a `signal` label: rate() drops metric names,\nso one regex over spans|metric_points|log_records would collide when an\nexporter (e.g. otlp) carries two signals.',
+    'OpenTelemetry Collector health, from its own telemetry (job "collector",\n:8888; every collector of the stack, gateways included, one instance\neach) and from `up` of that scrape job.\n\nCounter names: the collector built here (0.161.0) serves\notelcol_exporter_send_failed_spans (no `_total`), other versions and\nexposition settings add `_total`. Each selector accepts both with `(_total)?`.\nEach signal is its own term with a `signal` label: rate() drops metric names,\nso one regex over spans|metric_points|log_records would collide when an\nexporter (e.g. otlp) carries two signals.',
   alerts: [collectorDown, exportFailing, refusingData, queueNearFull],
 };

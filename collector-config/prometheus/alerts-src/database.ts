@@ -46,6 +46,6 @@ const poolNearExhaustion: AlertDefinition = {
 export const databaseRules: RuleFile = {
   file: 'database.yml',
   group: 'otel-companion-database',
-  header: 'PostgreSQL client alerts from the agent\'s pg metrics\n(db.client.operation.duration, db.client.connection.count / .max).\nThresholds: issue 6 / seed 001 baseline table (alerts-src/thresholds.ts).',
+  header: 'PostgreSQL client alerts from the agent\'s pg metrics\n(db.client.operation.duration, db.client.connection.count / .max).\nThresholds: the performance baseline table (alerts-src/thresholds.ts).',
   alerts: [slowQueries, poolNearExhaustion],
 };

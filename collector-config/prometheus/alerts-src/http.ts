@@ -50,7 +50,7 @@ const highLatencyP95: AlertDefinition = {
 export const httpRules: RuleFile = {
   file: 'http.yml',
   group: 'otel-companion-http',
-  header: 'HTTP server RED alerts, per service, from the agent\'s\nhttp.server.request.duration histogram (semconv stable HTTP metrics).\nThresholds: issue 6 / seed 001 baseline table (alerts-src/thresholds.ts).',
+  header: 'HTTP server RED alerts, per service, from the agent\'s\nhttp.server.request.duration histogram (semconv stable HTTP metrics).\nThresholds: the performance baseline table (alerts-src/thresholds.ts).',
   alerts: [highErrorRate, highLatencyP95],
 };
 

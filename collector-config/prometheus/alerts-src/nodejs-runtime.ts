@@ -34,7 +34,7 @@ const eventLoopLag: AlertDefinition = {
 const memoryNearLimit: AlertDefinition = {
   name: 'MemoryNearLimit',
   comment:
-    'V8 heap used / heap limit. Used comes per heap space from\ninstrumentation-runtime-node, the limit per process from the agent\'s\nown scope: summing away the space and the otel_scope_* labels (which\nthe collector\'s prometheus exporter adds) lines the two up per process.\nThe warning waits longer: a heap that is 70% full between two major GCs is\nnormal for a while, one that stays there is leaking or undersized.',
+    'V8 heap used / heap limit. Used comes per heap space from\ninstrumentation-runtime-node, the limit per process from the agent\'s\nown scope: summing away the space and the otel_scope_* labels (which\nthe collector\'s remote-write exporter adds) lines the two up per process.\nThe warning waits longer: a heap that is 70% full between two major GCs is\nnormal for a while, one that stays there is leaking or undersized.',
   service: SERVICE_FROM_LABEL,
   means: 'V8 heap used / heap limit of a Node.js process above the threshold.',
   rules: (['critical', 'warning'] as const).map((severity) => {
@@ -55,6 +55,6 @@ const memoryNearLimit: AlertDefinition = {
 export const nodejsRuntimeRules: RuleFile = {
   file: 'nodejs-runtime.yml',
   group: 'otel-companion-nodejs-runtime',
-  header: 'Node.js runtime alerts, per process (every label but the metric\'s own\nbreakdown is kept, so replicas of one service are judged one by one).\nThresholds: issue 6 / seed 001 baseline table (alerts-src/thresholds.ts).',
+  header: 'Node.js runtime alerts, per process (every label but the metric\'s own\nbreakdown is kept, so replicas of one service are judged one by one).\nThresholds: the performance baseline table (alerts-src/thresholds.ts).',
   alerts: [eventLoopLag, memoryNearLimit],
 };

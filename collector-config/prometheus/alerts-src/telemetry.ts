@@ -34,6 +34,6 @@ export const telemetryRules: RuleFile = {
   file: 'telemetry.yml',
   group: 'otel-companion-telemetry',
   header:
-    'Is every service still sending? "Sent something" means a heartbeat series\nchanged: CPU time and heap used change on every export of a live process,\nthe request counter changes whenever there is traffic. A changed value, not\nmere presence, because the collector\'s prometheus exporter keeps serving the\nlast value of a series until its metric_expiration (5m by default).\nOne metric per term: changes() drops metric names, so a regex over several\nnames would collide on identical label sets.',
+    'Is every service still sending? "Sent something" means a heartbeat series\nchanged: CPU time and heap used change on every export of a live process,\nthe request counter changes whenever there is traffic. A changed value, not\nmere presence, because a remote-written series that stopped still answers\ninstant queries with its last sample for 5 minutes (the lookback delta:\nremote write sends no staleness markers).\nOne metric per term: changes() drops metric names, so a regex over several\nnames would collide on identical label sets.',
   alerts: [telemetryMissing],
 };

@@ -1,5 +1,5 @@
 /**
- * Alert thresholds: issue 6's table, from seed 001's performance baseline.
+ * Alert thresholds: the table from the project's performance baseline.
  * One source for the rules (alerts-src), the dashboards' threshold lines
  * (grafana/dashboards-src) and the runbooks' wording.
  */

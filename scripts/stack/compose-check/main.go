@@ -1,13 +1,17 @@
 // compose-check loads a compose file the way `docker compose config` does,
 // with compose-go (the compose-spec reference loader that Docker Compose v2
 // is built on): schema validation, interpolation, merge keys, consistency
-// checks (e.g. depends_on and volumes that do not exist). It prints the
-// normalized project as JSON, or the loader's error and exits 1.
+// checks (e.g. depends_on and volumes that do not exist), the .env file
+// beside it and profiles. It prints the normalized project as JSON, or the
+// loader's error and exits 1.
+//
+// Profiles as the docker CLI chooses them: the --profile flags when given,
+// else COMPOSE_PROFILES from the environment or the .env file.
 //
 // There is no Docker engine on this project's machines; this is how
 // test/stack/compose.test.ts validates docker-compose.yml for real.
 //
-//	compose-check docker-compose.yml
+//	compose-check [--profile NAME]... docker-compose.yml
 package main
 
 import (
@@ -20,19 +24,30 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: compose-check <docker-compose.yml>")
+	var profiles []string
+	args := os.Args[1:]
+	for len(args) >= 2 && args[0] == "--profile" {
+		profiles = append(profiles, args[1])
+		args = args[2:]
+	}
+	if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: compose-check [--profile NAME]... <docker-compose.yml>")
 		os.Exit(2)
 	}
-	if err := run(os.Args[1]); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", os.Args[1], err)
+	if err := run(args[0], profiles); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", args[0], err)
 		os.Exit(1)
 	}
 }
 
-func run(path string) error {
+func run(path string, profiles []string) error {
+	// The same option order as the docker CLI: OS environment, the env files
+	// (.env beside the compose file by default), then the profiles.
 	opts, err := cli.NewProjectOptions([]string{path},
 		cli.WithOsEnv,
+		cli.WithEnvFiles(),
+		cli.WithDotEnv,
+		cli.WithDefaultProfiles(profiles...),
 		cli.WithConsistency(true),
 		cli.WithResolvedPaths(true),
 	)
