@@ -145,7 +145,7 @@ build_from_module_source() {
   mkdir -p "$STACK_BIN"
   build="$(module_source_copy "$module_at_version")"
   log "building $name from $module_at_version (minutes on a cold Go cache)"
-  (cd "$build" && GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath "$@" -o "$target.tmp" "$package")
+  (cd "$build" && GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -buildvcs=false "$@" -o "$target.tmp" "$package")
   rm -rf "$build"
   mv "$target.tmp" "$target"
   write_stamp "$target" "$key"
