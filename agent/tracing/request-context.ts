@@ -1,15 +1,19 @@
 import { trace, type Context, type Span } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import { contextKeysMatch, RPC_METADATA_KEY, SPAN_KEY } from '../upstream/context-keys';
+import { CONTEXT_SCOPE, type ScopedContext } from '../upstream/context-manager';
 
 /**
  * The context a traced request runs in: its parent (what the propagators extracted from the
  * headers), its server span, and the RPC metadata the Express route recorder writes the route
  * into. It answers those two keys itself and asks the parent for anything else, so a request costs
  * one small object instead of two copied Maps. Setting a value (an app's own context keys,
- * baggage) makes an ordinary context with the same content.
+ * baggage, a child span) makes a DerivedContext that answers that one key.
  */
-class RequestContext implements Context {
+class RequestContext implements ScopedContext {
+  /** Where the context manager keeps the async frame it enters this context with. */
+  [CONTEXT_SCOPE]: ScopedContext[typeof CONTEXT_SCOPE] = undefined;
+
   constructor(
     private readonly parent: Context,
     private readonly span: Span,
@@ -23,15 +27,36 @@ class RequestContext implements Context {
   }
 
   setValue(key: symbol, value: unknown): Context {
-    return this.plain().setValue(key, value);
+    return new DerivedContext(this, key, value);
   }
 
   deleteValue(key: symbol): Context {
-    return this.plain().deleteValue(key);
+    return new DerivedContext(this, key, undefined);
+  }
+}
+
+/**
+ * A context derived from a request's by one value (the pg spans', an app's own keys). The API's
+ * contexts copy their whole Map on every `setValue`; a request's descendants are few and short-
+ * lived, so each is one object that answers its key and asks its parent for the rest.
+ */
+class DerivedContext implements Context {
+  constructor(
+    private readonly parent: Context,
+    private readonly key: symbol,
+    private readonly value: unknown,
+  ) {}
+
+  getValue(key: symbol): unknown {
+    return key === this.key ? this.value : this.parent.getValue(key);
   }
 
-  private plain(): Context {
-    return setRPCMetadata(trace.setSpan(this.parent, this.span), this.rpc);
+  setValue(key: symbol, value: unknown): Context {
+    return new DerivedContext(this, key, value);
+  }
+
+  deleteValue(key: symbol): Context {
+    return new DerivedContext(this, key, undefined);
   }
 }
 

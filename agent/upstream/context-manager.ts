@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { Context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -10,6 +10,25 @@ type Emit = (this: unknown, ...args: unknown[]) => boolean;
 
 function applyEmit(emit: Emit, self: unknown, args: IArguments): boolean {
   return emit.apply(self, args as unknown as unknown[]);
+}
+
+/**
+ * A slot on a context the agent enters many times (a server request's: each of its events that
+ * arrives from the socket). `runApply` keeps there an AsyncResource made inside that context, so
+ * entering it again switches to the frame it captured: `AsyncLocalStorage.run` copies the whole
+ * async context frame into a new Map twice per call (entering and restoring, Node 24), ~300 ns,
+ * where `runInAsyncScope` exchanges the frame, ~15 ns. The frame is captured once per request, at
+ * its first switch; the app's own AsyncLocalStorage values in it are those of the socket's
+ * callbacks, which is where a switch is needed at all (code already running in the request's
+ * context never switches).
+ */
+export const CONTEXT_SCOPE = Symbol('otel-companion.context-scope');
+export interface ScopedContext extends Context {
+  [CONTEXT_SCOPE]: AsyncResource | undefined;
+}
+
+function newScope(): AsyncResource {
+  return new AsyncResource('otel-companion.request-context', { requireManualDestroy: true });
 }
 
 /**
@@ -54,6 +73,11 @@ export class CompanionContextManager extends AsyncLocalStorageContextManager {
     const storage = this.storage;
     if (!storage) return this.with(context, () => fn.apply(self, args as unknown as unknown[]));
     if (storage.getStore() === context) return fn.apply(self, args as unknown as unknown[]);
+    if (CONTEXT_SCOPE in context) {
+      const scoped = context as ScopedContext;
+      const scope = scoped[CONTEXT_SCOPE] ??= storage.run(context, newScope);
+      return scope.runInAsyncScope(applyEmit, undefined, fn, self, args);
+    }
     return storage.run(context, applyEmit, fn, self, args);
   }
 
