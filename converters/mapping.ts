@@ -62,7 +62,9 @@ export const PAYLOAD_SPAN_NAME = 'span.name';
 export const PAYLOAD_SPAN_KIND = 'span.kind';
 export const PAYLOAD_STATUS_MESSAGE = ATTR_OTEL_STATUS_DESCRIPTION;
 /** Payload keys that carry span fields (decodeNode writes them after the attributes). */
-const SPAN_FIELD_KEYS = new Set<string>([PAYLOAD_SPAN_NAME, PAYLOAD_SPAN_KIND, PAYLOAD_STATUS_MESSAGE]);
+function isSpanFieldKey(key: string): boolean {
+  return key === PAYLOAD_SPAN_NAME || key === PAYLOAD_SPAN_KIND || key === PAYLOAD_STATUS_MESSAGE;
+}
 /** Payload key of the derived response event that holds the server span's status code. */
 export const PAYLOAD_RESPONSE_STATUS = ATTR_HTTP_RESPONSE_STATUS_CODE;
 /** Tag put on an event whose span's parent is not in the trace. */
@@ -108,6 +110,46 @@ const SQL_SYSTEMS = new Set([
   'gcp.spanner', 'redshift', 'aws.redshift', 'snowflake', 'teradata', 'vertica', 'sybase', 'informix', 'ingres', 'pointbase',
   'netezza', 'edb', 'cache', 'intersystems.cache', 'adabas', 'instantdb', 'interbase', 'maxdb', 'progress', 'filemaker',
 ]);
+
+/** The last name looked up in SQL_SYSTEMS: a batch names the same system over and over. */
+let lastSystem = '', lastSystemIsSql = false;
+
+function isSqlSystem(name: string): boolean {
+  // A Set lookup hashes the string, and strings from JSON.parse are new each time: comparing
+  // with the last one is cheaper.
+  if (name !== lastSystem) {
+    lastSystem = name;
+    lastSystemIsSql = SQL_SYSTEMS.has(name);
+  }
+  return lastSystemIsSql;
+}
+
+/**
+ * Attribute names, two kept per set (chosen by the length and five characters): the copies that
+ * have already served as property keys. Keys from JSON.parse are new strings each time, and making
+ * one a property key costs a lookup in V8's string table (hashing the whole name); a name equal to
+ * a kept one is replaced by it, which is interned already. A miss only costs the comparisons.
+ */
+const KEY_CACHE_SIZE = 1024;
+const keyCache: string[] = new Array<string>(KEY_CACHE_SIZE).fill('');
+
+function propertyKey(key: string): string {
+  const n = key.length;
+  if (n === 0) return key;
+  let h = Math.imul(n, 0x9e3779b1) ^ key.charCodeAt(0);
+  h = Math.imul(h, 31) ^ key.charCodeAt(n >> 2);
+  h = Math.imul(h, 31) ^ key.charCodeAt(n >> 1);
+  h = Math.imul(h, 31) ^ key.charCodeAt((n * 3) >> 2);
+  h = Math.imul(h, 31) ^ key.charCodeAt(n - 1);
+  const set = (h ^ (h >>> 15)) & (KEY_CACHE_SIZE - 2);
+  const first = keyCache[set];
+  if (first === key) return first;
+  const second = keyCache[set + 1];
+  if (second === key) return second;
+  keyCache[set + 1] = first;
+  keyCache[set] = key;
+  return key;
+}
 
 /** What a span (or span event) brings to the mapping, independent of its source format. */
 export interface NodeRecord {
@@ -180,10 +222,10 @@ class AttributeLookup {
   private readonly filter: number;
   /** Whether any key is in wdp.* (spans not made by these converters have none). */
   readonly hasWdp: boolean;
-  constructor(private readonly list: readonly KeyValue[], known?: { filter: number; hasWdp: boolean }) {
-    if (known) {
-      this.filter = known.filter;
-      this.hasWdp = known.hasWdp;
+  constructor(private readonly list: readonly KeyValue[], rec: NodeRecord) {
+    if (rec.attributeFilter !== undefined) {
+      this.filter = rec.attributeFilter;
+      this.hasWdp = rec.attributeHasWdp === true;
       return;
     }
     let filter = 0;
@@ -254,7 +296,7 @@ function stringArray(v: AnyValue | undefined): string[] | undefined {
 
 /** Span/span event → event (without nested). The reference direction of the mapping. */
 export function decodeNode(rec: NodeRecord): DecodedNode {
-  const attrs = new AttributeLookup(rec.attributes, rec.attributeFilter !== undefined ? { filter: rec.attributeFilter, hasWdp: rec.attributeHasWdp === true } : undefined);
+  const attrs = new AttributeLookup(rec.attributes, rec);
   const isDocument = anyBool(attrs.wdp(WDP.document)) === true;
   const version = anyInt(attrs.wdp(WDP.version));
   const out: DecodedNode = {
@@ -375,7 +417,7 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
       const legacyQuery = anyString(attrs.get(ATTR_DB_STATEMENT));
       if (query !== undefined && query !== (legacyQuery ?? rec.name)) consumed.add(ATTR_DB_QUERY_TEXT);
       payload.query = query ?? legacyQuery ?? rec.name;
-      if (!isAbsent(attrs, 'syntax') && SQL_SYSTEMS.has(payload.target)) payload.syntax = 'sql';
+      if (!isAbsent(attrs, 'syntax') && isSqlSystem(payload.target)) payload.syntax = 'sql';
       break;
     }
     case 'request': {
@@ -406,13 +448,13 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
   }
 
   for (const kv of rec.attributes) {
-    const key = kv.key;
+    const key = propertyKey(kv.key);
     if (consumed.has(key)) continue;
     if (key.startsWith(WDP.payloadPrefix)) setOwn(payload, key.slice(WDP.payloadPrefix.length), anyToJson(kv.value));
     else if (!key.startsWith('wdp.')) {
       // An undotted name would read as one of the scheme's own payload keys, and a taken one
       // (a typed field, a span field) would be overwritten: both go under wdp.attr.<name>.
-      const keep = key.includes('.') && !SPAN_FIELD_KEYS.has(key) && !Object.prototype.hasOwnProperty.call(payload, key);
+      const keep = key.includes('.') && !isSpanFieldKey(key) && !Object.prototype.hasOwnProperty.call(payload, key);
       setOwn(payload, keep ? key : WDP.attrPrefix + key, anyToJson(kv.value));
     }
   }
@@ -615,7 +657,7 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
         handled.add('query');
         if (query !== (str(payload[ATTR_DB_STATEMENT]) ?? name)) attributes.push(kv(ATTR_DB_QUERY_TEXT, { stringValue: query }));
       }
-      const sql = target !== undefined && SQL_SYSTEMS.has(target);
+      const sql = target !== undefined && isSqlSystem(target);
       if (sql && payload.syntax === 'sql') handled.add('syntax');
       else if (sql && payload.syntax === undefined) attributes.push(kv(ABSENT.syntax, TRUE));
       break;
