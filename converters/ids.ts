@@ -89,3 +89,42 @@ export function childHash(parent: PathHash, index: number): PathHash {
 export function hashToSpanId(h: PathHash): string {
   return h.a === 0 && h.b === 0 ? '0000000000000001' : hex32(h.a) + hex32(h.b);
 }
+
+/**
+ * A span id as three small integers (30 + 30 + 4 bits, each fits a V8 small integer, so records
+ * hold them unboxed), written by readSpanKey. Span trees are assembled on these keys: a Map keyed
+ * by the id strings would hash every string again (strings from JSON.parse are new each time), and
+ * by then the strings have left the CPU cache. Text that is not 16 hex digits gets a hash of the
+ * text and `c = -1`: such keys match only after comparing the text.
+ */
+export const spanKey = { a: 0, b: 0, c: 0 };
+
+/** Sets spanKey for `id`; true when it is a valid span id (16 hex digits, either case, not all zeros). */
+export function readSpanKey(id: string): boolean {
+  if (id.length === 16) {
+    let hi = 0, lo = 0, i = 0;
+    for (; i < 16; i++) {
+      const ch = id.charCodeAt(i);
+      let v: number;
+      if (ch >= 48 && ch <= 57) v = ch - 48;
+      else {
+        const lower = ch | 32;
+        if (lower < 97 || lower > 102) break;
+        v = lower - 87;
+      }
+      if (i < 8) hi = (hi << 4) | v; else lo = (lo << 4) | v;
+    }
+    if (i === 16 && (hi | lo) !== 0) {
+      spanKey.a = hi >>> 2;
+      spanKey.b = lo >>> 2;
+      spanKey.c = ((hi & 3) << 2) | (lo & 3);
+      return true;
+    }
+  }
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  spanKey.a = h >>> 2;
+  spanKey.b = id.length & 0x3fffffff;
+  spanKey.c = -1;
+  return false;
+}
