@@ -212,6 +212,14 @@ function derivedUri(path: JsonValue | undefined, query: JsonValue | undefined): 
   return typeof query === 'string' && query !== '' ? `${path}?${query}` : path;
 }
 
+/** uri === derivedUri(path, query), without building the derived text. */
+function isDerivedUri(uri: string, path: JsonValue | undefined, query: JsonValue | undefined): boolean {
+  if (typeof path !== 'string') return false;
+  if (typeof query !== 'string' || query === '') return uri === path;
+  return uri.length === path.length + 1 + query.length && uri.charCodeAt(path.length) === 63 /* ? */
+    && uri.startsWith(path) && uri.endsWith(query);
+}
+
 /**
  * Attribute lookup by key without building a Map per span (spans carry ~10 attributes; a linear
  * scan allocates nothing). Last occurrence wins, like a Map built in order. Lookups of wdp.* keys
@@ -263,9 +271,18 @@ export function filterBit(key: string): number {
 /** The few attribute names decodeNode consumed (a Set costs more than a scan of ≤ 10). */
 class KeyList {
   private readonly keys: string[] = [];
-  add(key: string): void { this.keys.push(key); }
-  has(key: string): boolean { return this.keys.length > 0 && this.keys.includes(key); }
+  private count = 0;
+  /** Empties the list for the next node, keeping its storage (one list per use, reused). */
+  reset(): this { this.count = 0; return this; }
+  add(key: string): void { this.keys[this.count++] = key; }
+  has(key: string): boolean {
+    for (let i = 0; i < this.count; i++) if (this.keys[i] === key) return true;
+    return false;
+  }
 }
+/** decodeNode's and encodeSmart's lists: neither function runs inside itself or the other. */
+const consumedKeys = new KeyList();
+const handledKeys = new KeyList();
 
 function isAbsent(attrs: AttributeLookup, field: keyof typeof ABSENT): boolean {
   return anyBool(attrs.wdp(ABSENT[field])) === true;
@@ -315,7 +332,7 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     responseStatus: undefined,
     tagsFromResource: false,
   };
-  const consumed = new KeyList();
+  const consumed = consumedKeys.reset();
 
   const verbatim = anyString(attrs.wdp(WDP.event));
   let type: string;
@@ -499,6 +516,12 @@ export interface EncodedNode {
 function kv(key: string, value: AnyValue): KeyValue {
   return { key, value };
 }
+
+function stringValues(list: readonly string[]): AnyValue[] {
+  const out = new Array<AnyValue>(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = { stringValue: list[i] };
+  return out;
+}
 const TRUE: AnyValue = { boolValue: true };
 
 function isParamList(v: JsonValue | undefined): v is Param[] {
@@ -586,9 +609,9 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return undefined;
   const type = ev.type;
   const attributes: KeyValue[] = [kv(WDP.type, { stringValue: type })];
-  const handled = new KeyList();
+  const handled = handledKeys.reset();
 
-  if (ev.tags !== undefined) attributes.push(kv(WDP.tags, { arrayValue: { values: ev.tags.map((stringValue) => ({ stringValue })) } }));
+  if (ev.tags !== undefined) attributes.push(kv(WDP.tags, { arrayValue: { values: stringValues(ev.tags) } }));
   else if (ctx.resourceTags.length > 0) attributes.push(kv(ABSENT.tags, TRUE));
   if (ev.importance !== undefined) attributes.push(kv(WDP.severityNumber, { intValue: String(IMPORTANCE_TO_SEVERITY[ev.importance] ?? 0) }));
   const { startMs, endMs } = times(ev, ctx, attributes);
@@ -671,7 +694,7 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
       const uri = str(payload.uri);
       if (uri !== undefined) {
         handled.add('uri');
-        if (uri !== derivedUri(payload[ATTR_URL_PATH], payload[ATTR_URL_QUERY])) attributes.push(kv(ATTR_URL_FULL, { stringValue: uri }));
+        if (!isDerivedUri(uri, payload[ATTR_URL_PATH], payload[ATTR_URL_QUERY])) attributes.push(kv(ATTR_URL_FULL, { stringValue: uri }));
       }
       if (isParamList(payload.headers)) {
         const headerAttrs = headersAsAttributes(payload.headers);
@@ -685,18 +708,19 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
   for (const key of Object.keys(payload)) {
     if (handled.has(key)) continue;
     const value = payload[key];
-    if (!risky && key.length >= 4 && key.indexOf('.') >= 0
-      && (SENSITIVE_KEYS.has(key) || key.startsWith('wdp.') || key.startsWith('code.') || key.startsWith(HTTP_REQUEST_HEADER_PREFIX)
-        || ((key === ATTR_URL_PATH || key === ATTR_URL_QUERY) && type === 'request' && payload.uri === undefined))) risky = true;
     // OTel attribute names are dotted; the scheme's own payload keys are not. Dotted keys go
     // to their attribute as they are; wdp.attr.<name> back to <name>; the rest live in the
     // wdp.payload. namespace.
-    if (key.startsWith(WDP.attrPrefix) && !key.startsWith('wdp.', WDP.attrPrefix.length)) {
-      attributes.push(kv(key.slice(WDP.attrPrefix.length), jsonToAny(value)));
+    if (key.indexOf('.') < 0) {
+      attributes.push(kv(WDP.payloadPrefix + key, jsonToAny(value)));
       continue;
     }
-    const direct = key.includes('.') && !key.startsWith('wdp.');
-    attributes.push(kv(direct ? key : WDP.payloadPrefix + key, jsonToAny(value)));
+    const wdp = key.startsWith('wdp.');
+    if (!risky && (wdp || SENSITIVE_KEYS.has(key) || key.startsWith('code.') || key.startsWith(HTTP_REQUEST_HEADER_PREFIX)
+      || ((key === ATTR_URL_PATH || key === ATTR_URL_QUERY) && type === 'request' && payload.uri === undefined))) risky = true;
+    if (!wdp) attributes.push(kv(key, jsonToAny(value)));
+    else if (key.startsWith(WDP.attrPrefix) && !key.startsWith('wdp.', WDP.attrPrefix.length)) attributes.push(kv(key.slice(WDP.attrPrefix.length), jsonToAny(value)));
+    else attributes.push(kv(WDP.payloadPrefix + key, jsonToAny(value)));
   }
   return { name, kind, startMs, endMs, attributes, statusCode: ctx.isSpan ? statusOf(ev.success) : 0, statusMessage, verbatim: false, risky };
 }

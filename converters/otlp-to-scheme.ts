@@ -58,43 +58,52 @@ export interface OtlpToSchemeResult {
 
 interface NanoTime { ms: number; sub: number }
 
-/** Where readNanos leaves a parsed time (no object per time read). */
-let nanosMs = 0, nanosSub = 0;
+/** Nanoseconds past the millisecond of the last time nanosToMs read (0..999,999). */
+let nanosSub = 0;
 
 /** A unix-nano value (decimal string or number) → ms (floored) and a sort key; or an error text. */
 export function parseNanos(value: unknown): NanoTime | string {
-  const problem = readNanos(value);
-  return problem ?? { ms: nanosMs, sub: nanosSub };
+  const ms = nanosToMs(value);
+  return Number.isNaN(ms) ? nanosProblem(value) : { ms, sub: nanosSub };
 }
 
-/** parseNanos into nanosMs / nanosSub; returns the error text, or undefined when they are set. */
-function readNanos(value: unknown): string | undefined {
+/**
+ * The milliseconds of a unix-nano value (nanosSub set), or NaN where parseNanos reports a
+ * problem. A number, not an object: nothing is allocated per time read.
+ */
+function nanosToMs(value: unknown): number {
   if (typeof value === 'string') {
     // Digits checked and both parts computed in one pass (no slices, no Number parsing): the
     // millisecond part has at most 14 digits, exact in a double.
     const n = value.length;
-    if (n === 0 || n > 20) return `must be unix nanoseconds as a decimal string, got ${JSON.stringify(value.slice(0, 40))}`;
+    if (n === 0 || n > 20) return NaN;
     const split = n - 6;
     let ms = 0, sub = 0;
     for (let i = 0; i < n; i++) {
       const d = value.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) return `must be unix nanoseconds as a decimal string, got ${JSON.stringify(value.slice(0, 40))}`;
+      if (d < 0 || d > 9) return NaN;
       if (i < split) ms = ms * 10 + d; else sub = sub * 10 + d;
     }
-    // The plausible window (see time-units.ts) checked on ms; the message only when outside.
-    if (!(ms >= 1e11 && ms < 1e14)) return wrongUnitMessage(Number(value), 'ns') ?? `must be unix nanoseconds, got ${value}`;
-    nanosMs = ms;
+    // The plausible window (see time-units.ts), checked on ms.
+    if (!(ms >= 1e11 && ms < 1e14)) return NaN;
     nanosSub = sub;
-    return undefined;
+    return ms;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || wrongUnitMessage(value, 'ns') !== undefined) return NaN;
+  const ms = Math.floor(value / 1e6);
+  nanosSub = Math.max(0, value - ms * 1e6);
+  return ms;
+}
+
+/** Why nanosToMs gave NaN for `value`. */
+function nanosProblem(value: unknown): string {
+  if (typeof value === 'string') {
+    if (!/^[0-9]{1,20}$/.test(value)) return `must be unix nanoseconds as a decimal string, got ${JSON.stringify(value.slice(0, 40))}`;
+    return wrongUnitMessage(Number(value), 'ns') ?? `must be unix nanoseconds, got ${value}`;
   }
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) return `must be unix nanoseconds, got ${value}`;
-    const wrong = wrongUnitMessage(value, 'ns');
-    if (wrong !== undefined) return wrong;
-    const ms = Math.floor(value / 1e6);
-    nanosMs = ms;
-    nanosSub = Math.max(0, value - ms * 1e6);
-    return undefined;
+    return wrongUnitMessage(value, 'ns')!;
   }
   return `must be unix nanoseconds (a decimal string), got ${describe(value)}`;
 }
@@ -174,17 +183,22 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
   const before = issues.length;
   // Spans of one trace arrive together: an id equal to the last valid one needs no check.
   // The records of one trace share its id string, so grouping them compares pointers.
-  const traceProblem = span.traceId === lastValidTraceId ? undefined : idProblem(span.traceId, 32);
-  if (traceProblem === undefined && span.traceId !== lastValidTraceId) {
-    lastValidTraceId = span.traceId;
-    lastTraceId = span.traceId.toLowerCase();
+  if (span.traceId !== lastValidTraceId) {
+    const traceProblem = idProblem(span.traceId, 32);
+    if (traceProblem) issues.push({ path: `${path}/traceId`, message: traceProblem });
+    else {
+      lastValidTraceId = span.traceId;
+      lastTraceId = span.traceId.toLowerCase();
+    }
   }
-  if (traceProblem) issues.push({ path: `${path}/traceId`, message: traceProblem });
-  if (typeof span.spanId !== 'string' || !readSpanKey(span.spanId)) issues.push({ path: `${path}/spanId`, message: idProblem(span.spanId, 16)! });
+  let spanId = '';
+  // (Optimized code copies in toLowerCase even when nothing changes.)
+  if (typeof span.spanId === 'string' && readSpanKey(span.spanId)) spanId = spanKey.upperCase ? span.spanId.toLowerCase() : span.spanId;
+  else issues.push({ path: `${path}/spanId`, message: idProblem(span.spanId, 16)! });
   const idA = spanKey.a, idB = spanKey.b, idC = spanKey.c;
   let parentSpanId = '';
   if (span.parentSpanId !== undefined && span.parentSpanId !== '' && span.parentSpanId !== null) {
-    if (typeof span.parentSpanId === 'string' && readSpanKey(span.parentSpanId)) parentSpanId = span.parentSpanId.toLowerCase();
+    if (typeof span.parentSpanId === 'string' && readSpanKey(span.parentSpanId)) parentSpanId = spanKey.upperCase ? span.parentSpanId.toLowerCase() : span.parentSpanId;
     // An all-zero parent is what some SDKs send for "no parent": a root, documented repair.
     else if (typeof span.parentSpanId !== 'string' || !/^0+$/.test(span.parentSpanId)) {
       issues.push({ path: `${path}/parentSpanId`, message: idProblem(span.parentSpanId, 16)! });
@@ -193,13 +207,11 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
   if (typeof span.name !== 'string') issues.push({ path: `${path}/name`, message: `must be a string, got ${describe(span.name)}` });
   const kind = enumValue(span.kind, KIND_ENUM_NAMES, 5);
   if (kind === undefined) issues.push({ path: `${path}/kind`, message: `must be a span kind 0..5, got ${describe(span.kind)}` });
-  const startProblem = readNanos(span.startTimeUnixNano);
-  const startMs = nanosMs, startSub = nanosSub;
-  if (startProblem !== undefined) issues.push({ path: `${path}/startTimeUnixNano`, message: startProblem });
-  const endProblem = readNanos(span.endTimeUnixNano);
-  const endMs = nanosMs;
-  if (endProblem !== undefined) issues.push({ path: `${path}/endTimeUnixNano`, message: endProblem });
-  else if (startProblem === undefined && (endMs < startMs || (endMs === startMs && nanosSub < startSub))) issues.push({ path: `${path}/endTimeUnixNano`, message: 'is before startTimeUnixNano' });
+  const startMs = nanosToMs(span.startTimeUnixNano), startSub = nanosSub;
+  if (Number.isNaN(startMs)) issues.push({ path: `${path}/startTimeUnixNano`, message: nanosProblem(span.startTimeUnixNano) });
+  const endMs = nanosToMs(span.endTimeUnixNano);
+  if (Number.isNaN(endMs)) issues.push({ path: `${path}/endTimeUnixNano`, message: nanosProblem(span.endTimeUnixNano) });
+  else if (!Number.isNaN(startMs) && (endMs < startMs || (endMs === startMs && nanosSub < startSub))) issues.push({ path: `${path}/endTimeUnixNano`, message: 'is before startTimeUnixNano' });
   const status = span.status ?? {};
   const statusCode = enumValue(status.code, STATUS_ENUM_NAMES, 2);
   if (statusCode === undefined) issues.push({ path: `${path}/status/code`, message: `must be 0 (unset), 1 (ok) or 2 (error), got ${describe(status.code)}` });
@@ -214,9 +226,9 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
         const e = span.events[i];
         const epath = `${path}/events/${i}`;
         if (!e || typeof e !== 'object' || typeof e.name !== 'string') { issues.push({ path: epath, message: 'must be a span event {timeUnixNano, name, attributes}' }); continue; }
-        const problem = readNanos(e.timeUnixNano);
-        if (problem !== undefined) { issues.push({ path: `${epath}/timeUnixNano`, message: problem }); continue; }
-        events.push({ name: e.name, timeMs: nanosMs, timeSub: nanosSub, attributes: attributesAt(e.attributes, epath, '/attributes', issues) });
+        const timeMs = nanosToMs(e.timeUnixNano);
+        if (Number.isNaN(timeMs)) { issues.push({ path: `${epath}/timeUnixNano`, message: nanosProblem(e.timeUnixNano) }); continue; }
+        events.push({ name: e.name, timeMs, timeSub: nanosSub, attributes: attributesAt(e.attributes, epath, '/attributes', issues) });
       }
     }
   }
@@ -224,7 +236,7 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
   return {
     // Scratch fields declared up front: one object shape for every record.
     decoded: undefined, children: undefined, reached: false,
-    isSpan: true, traceId: lastTraceId, spanId: span.spanId.toLowerCase(), idA, idB, idC,
+    isSpan: true, traceId: lastTraceId, spanId, idA, idB, idC,
     parentSpanId, parentA: parentSpanId ? spanKey.a : -1, parentB: spanKey.b, parentC: spanKey.c, name: span.name, kind: kind!,
     startMs, endMs, startSub, attributes, events, statusCode: statusCode!,
     statusMessage: typeof status.message === 'string' ? status.message : '', resourceTags, path, attributeFilter, attributeHasWdp,

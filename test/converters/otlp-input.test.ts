@@ -26,6 +26,22 @@ describe('OTLP input: bad spans get a clear error with their path; the rest conv
     expect(r.documents).toHaveLength(1);
   });
 
+  it('upper-case ids are read in lower case (parents found either way); a non-string id after them is reported', () => {
+    const r = otlpToScheme(req([
+      span('A000000000000001', undefined, { traceId: T.toUpperCase() }), span('a000000000000002', 'A000000000000001'),
+      span('A000000000000003', 'a000000000000002'), span('a000000000000004', 'a000000000000002', { spanId: 5 as unknown as string }),
+      span('a000000000000005', 'FFFFFFFFFFFFFFFF'),
+    ]));
+    expect(r.issues).toEqual([{ path: '/resourceSpans/0/scopeSpans/0/spans/3/spanId', message: 'must be a hex string of 16 digits, got number' }]);
+    expect(r.documents).toHaveLength(1);
+    const root = r.documents[0].events;
+    expect(root.map((e) => e.payload.name)).toEqual(['s1', 's5']);
+    expect(root[1].tags).toEqual(['orphan:ffffffffffffffff']);
+    expect(root[0].nested![0].payload.name).toBe('s2');
+    expect(root[0].nested![0].nested![0].payload.name).toBe('s3');
+    expect(r.documents[0].id).toBe('0af76519-16cd-43dd-8448-eb211c80319c');
+  });
+
   it('NaN, non-numeric and wrong-unit times', () => {
     const r = otlpToScheme(req([
       span('b7ad6b7169203331', undefined, { startTimeUnixNano: 'NaN' }),
