@@ -143,13 +143,18 @@ export function readSpanKey(id: string): boolean {
       return true;
     }
   }
+  textSpanKey(id);
+  return false;
+}
+
+/** spanKey for text that is not a span id: a hash of the text, compared as text (c = -1). */
+function textSpanKey(id: string): void {
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
   spanKey.a = h >>> 2;
   spanKey.b = id.length & 0x3fffffff;
   spanKey.c = -1;
   spanKey.upperCase = false;
-  return false;
 }
 
 let hexUpper = false;

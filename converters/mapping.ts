@@ -311,6 +311,17 @@ function stringArray(v: AnyValue | undefined): string[] | undefined {
   return out;
 }
 
+/**
+ * A new payload object. `{}` keeps four properties in the object itself and a span's payload
+ * gets eight to twelve: every growth past four copies a property backing store. Objects made by
+ * a constructor are sized by V8 from the first ones made (slack tracking), so the properties of
+ * a payload stay in the object. The prototype is Object.prototype: a payload is a plain object,
+ * as one made by `{}`.
+ */
+function PayloadObject(): void { /* properties are added by decodeNode */ }
+PayloadObject.prototype = Object.prototype;
+const newPayload = (): Payload => new (PayloadObject as unknown as new () => Payload)();
+
 /** Span/span event → event (without nested). The reference direction of the mapping. */
 export function decodeNode(rec: NodeRecord): DecodedNode {
   const attrs = new AttributeLookup(rec.attributes, rec);
@@ -320,7 +331,7 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     // All fields declared in the spec's order (undefined ones are left out of JSON): one shape
     // per event instead of a hidden-class transition per optional field.
     event: {
-      type: 'event', payload: {}, tags: undefined, importance: undefined, time: undefined, duration: undefined,
+      type: 'event', payload: newPayload(), tags: undefined, importance: undefined, time: undefined, duration: undefined,
       success: undefined, calledFrom: undefined, definedIn: undefined, nested: undefined,
     },
     order: anyInt(attrs.wdp(WDP.order)),

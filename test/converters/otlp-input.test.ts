@@ -80,6 +80,13 @@ describe('OTLP input: bad spans get a clear error with their path; the rest conv
     expect(back.request.resourceSpans![0].scopeSpans![0].spans![0].parentSpanId).toBe('ffffffffffffffff');
   });
 
+  it('payloads are plain objects, whatever makes them', () => {
+    const r = otlpToScheme(req([span('a000000000000001', undefined, { attributes: [{ key: 'app.tenant', value: { stringValue: 't' } }] })]));
+    const payload = r.documents[0].events[0].payload;
+    expect(Object.getPrototypeOf(payload)).toBe(Object.prototype);
+    expect(payload).toStrictEqual({ name: 's1', 'app.tenant': 't' });
+  });
+
   it('wrong shapes are reported, never thrown', () => {
     for (const bad of [null, 1, 'x', [], {}, { resourceSpans: 1 }, { resourceSpans: [1] }, { resourceSpans: [{ scopeSpans: [{ spans: [null, 'x', { traceId: 5 }] }] }] }]) {
       const r = otlpToScheme(bad);
