@@ -166,6 +166,8 @@ export interface NodeRecord {
   /** Precomputed by readers that already walked the attributes (see AttributeLookup). */
   attributeFilter?: number;
   attributeHasWdp?: boolean;
+  /** True when no two attributes have the same key (proven by the reader's filters; undefined = unknown). */
+  attributesDistinct?: boolean;
 }
 
 export interface DecodedNode {
@@ -266,6 +268,12 @@ class AttributeLookup {
 
 export function filterBit(key: string): number {
   return (key.charCodeAt(0) + key.length * 7) & 31;
+}
+
+/** A second filter bit, from other characters: a key whose bit is new in either filter is a new key. */
+export function filterBit2(key: string): number {
+  const n = key.length;
+  return (key.charCodeAt(n - 1) * 5 + key.charCodeAt(n - 2) * 3 + n) & 31; // NaN & 31 is 0 for one character
 }
 
 /** The few attribute names decodeNode consumed (a Set costs more than a scan of ≤ 10). */
@@ -475,6 +483,9 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     default: break;
   }
 
+  // A dotted key can only be in the payload already if the span has it twice, or a wdp.* key
+  // put it there (typed fields are undotted): when neither can be, there is nothing to look up.
+  const mayBeTaken = attrs.hasWdp || rec.attributesDistinct !== true;
   for (const kv of rec.attributes) {
     const key = propertyKey(kv.key);
     if (consumed.has(key)) continue;
@@ -482,7 +493,7 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     else if (!key.startsWith('wdp.')) {
       // An undotted name would read as one of the scheme's own payload keys, and a taken one
       // (a typed field, a span field) would be overwritten: both go under wdp.attr.<name>.
-      const keep = key.includes('.') && !isSpanFieldKey(key) && !Object.prototype.hasOwnProperty.call(payload, key);
+      const keep = key.includes('.') && !isSpanFieldKey(key) && !(mayBeTaken && Object.prototype.hasOwnProperty.call(payload, key));
       setOwn(payload, keep ? key : WDP.attrPrefix + key, anyToJson(kv.value));
     }
   }

@@ -1,7 +1,7 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { anyToJson, attributeToAny, setOwn, ValueTooDeepError } from './any-value';
 import { idProblem, readSpanKey, spanKey, traceIdToUuid } from './ids';
-import { decodeNode, filterBit, ORPHAN_TAG_PREFIX, PAYLOAD_RESPONSE_STATUS, WDP, type DecodedNode, type NodeRecord } from './mapping';
+import { decodeNode, filterBit, filterBit2, ORPHAN_TAG_PREFIX, PAYLOAD_RESPONSE_STATUS, WDP, type DecodedNode, type NodeRecord } from './mapping';
 import type { Issue, Payload, SchemeDocument, SchemeEvent } from './model';
 import type { AnyValue, KeyValue, OtlpSpan } from './otlp-types';
 import { wrongUnitMessage } from './time-units';
@@ -125,6 +125,7 @@ function resourceTagsOf(attributes: unknown): string[] {
 /** Lookup filter of the last list attributesAt returned (undefined: not computed). Read at once. */
 let lastFilter: number | undefined;
 let lastHasWdp = false;
+let lastDistinct = false;
 
 /** `base + suffix` is the JSON path, joined only when there is something to report. */
 function attributesAt(value: unknown, base: string, suffix: string, issues: Issue[]): KeyValue[] {
@@ -133,19 +134,29 @@ function attributesAt(value: unknown, base: string, suffix: string, issues: Issu
   if (!Array.isArray(value)) { issues.push({ path: base + suffix, message: `must be an array of {key, value}, got ${describe(value)}` }); return []; }
   // Well-formed lists (all of them, in practice) are used as they are: no copy. The same pass
   // computes the lookup filter decodeNode would otherwise compute again.
-  let valid = true, filter = 0, hasWdp = false;
+  // A second filter proves the keys distinct (a key with a new bit in either filter is new), so
+  // decodeNode need not look for a key already taken.
+  let valid = true, filter = 0, filter2 = 0, hasWdp = false, distinct = true;
   for (let i = 0; i < value.length && valid; i++) {
     const kv = value[i] as KeyValue;
     valid = !!kv && typeof kv === 'object' && typeof kv.key === 'string' && (kv.value === undefined || (kv.value !== null && typeof kv.value === 'object'));
     if (valid) {
       const key = kv.key;
-      filter |= 1 << filterBit(key);
+      const bit = 1 << filterBit(key);
+      if (key.length === 0) distinct = false;
+      else {
+        const bit2 = 1 << filterBit2(key);
+        if ((filter & bit) !== 0 && (filter2 & bit2) !== 0) distinct = false;
+        filter2 |= bit2;
+      }
+      filter |= bit;
       if (!hasWdp && key.charCodeAt(0) === 119 && key.startsWith('wdp.')) hasWdp = true;
     }
   }
   if (valid) {
     lastFilter = filter;
     lastHasWdp = hasWdp;
+    lastDistinct = distinct;
     return value as KeyValue[];
   }
   const out: KeyValue[] = [];
@@ -216,7 +227,7 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
   const statusCode = enumValue(status.code, STATUS_ENUM_NAMES, 2);
   if (statusCode === undefined) issues.push({ path: `${path}/status/code`, message: `must be 0 (unset), 1 (ok) or 2 (error), got ${describe(status.code)}` });
   const attributes = attributesAt(span.attributes, path, '/attributes', issues);
-  const attributeFilter = lastFilter, attributeHasWdp = lastHasWdp;
+  const attributeFilter = lastFilter, attributeHasWdp = lastHasWdp, attributesDistinct = lastFilter !== undefined && lastDistinct;
   let events = NO_EVENTS;
   if (span.events !== undefined && span.events !== null && !(Array.isArray(span.events) && span.events.length === 0)) {
     events = [];
@@ -239,7 +250,7 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
     isSpan: true, traceId: lastTraceId, spanId, idA, idB, idC,
     parentSpanId, parentA: parentSpanId ? spanKey.a : -1, parentB: spanKey.b, parentC: spanKey.c, name: span.name, kind: kind!,
     startMs, endMs, startSub, attributes, events, statusCode: statusCode!,
-    statusMessage: typeof status.message === 'string' ? status.message : '', resourceTags, path, attributeFilter, attributeHasWdp,
+    statusMessage: typeof status.message === 'string' ? status.message : '', resourceTags, path, attributeFilter, attributeHasWdp, attributesDistinct,
   };
 }
 
@@ -326,7 +337,7 @@ export function readSdkSpans(spans: readonly ReadableSpan[], issues: Issue[]): S
       attributes: sdkAttributes(s.attributes as Record<string, unknown>),
       events: s.events.map((e) => ({ name: e.name, timeMs: hrToMs(e.time), timeSub: hrToSub(e.time), attributes: sdkAttributes(e.attributes as Record<string, unknown>) })),
       statusCode: s.status.code, statusMessage: s.status.message ?? '', resourceTags: tags, path,
-      attributeFilter: undefined, attributeHasWdp: undefined,
+      attributeFilter: undefined, attributeHasWdp: undefined, attributesDistinct: undefined,
     });
   }
   return out;

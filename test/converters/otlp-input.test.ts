@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { otlpToScheme } from '../../converters/otlp-to-scheme';
+import { decodeNode } from '../../converters/mapping';
 import { validateDocument } from '../../converters/validate';
 import { schemeToOtlp } from '../../converters/scheme-to-otlp';
 import { decodeOtlpProtobuf, ProtobufDecodeError } from '../../converters/otlp-protobuf';
@@ -78,6 +79,23 @@ describe('OTLP input: bad spans get a clear error with their path; the rest conv
     expect(r.documents[0].events[0].nested).toHaveLength(1);
     const back = schemeToOtlp(r.documents);
     expect(back.request.resourceSpans![0].scopeSpans![0].spans![0].parentSpanId).toBe('ffffffffffffffff');
+  });
+
+  it('repeated attribute keys: the first is the payload key, later ones go to wdp.attr.* (as decodeNode does without the reader\'s filters)', () => {
+    const r = otlpToScheme(req([span('a000000000000001', undefined, { attributes: [
+      { key: 'app.k', value: { stringValue: '1' } }, { key: 'app.k', value: { stringValue: '2' } },
+    ] })]));
+    expect(r.documents[0].events[0].payload).toEqual({ name: 's1', 'app.k': '1', 'wdp.attr.app.k': '2' });
+    const keys = fc.constantFrom('a.b', 'a.c', 'b.a', 'x', 'span.name', 'wdp.payload.a.b', 'wdp.attr.a.c', '', 'db.system.name', 'db.query.text', 'url.path', 'c.d.e');
+    fc.assert(fc.property(fc.array(fc.tuple(keys, fc.string({ maxLength: 3 })), { maxLength: 12 }), (list) => {
+      const attributes = list.map(([key, v]) => ({ key, value: { stringValue: v } }));
+      const viaReader = otlpToScheme(req([span('a000000000000001', undefined, { attributes })])).documents[0].events[0];
+      const direct = decodeNode({
+        name: 's1', isSpan: true, kind: 1, startMs: 1_700_000_000_000, endMs: 1_700_000_000_005, attributes,
+        statusCode: 0, statusMessage: '', resourceTags: [],
+      }).event;
+      expect(JSON.stringify(viaReader.payload)).toBe(JSON.stringify(direct.payload));
+    }), { numRuns: 1000 });
   });
 
   it('payloads are plain objects, whatever makes them', () => {
