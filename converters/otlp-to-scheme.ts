@@ -406,11 +406,11 @@ export function buildDocument(traceId: string, records: SpanRecord[], issues: Is
   }
   const roots: SpanRecord[] = [];
   for (const rec of spans) {
-    const parent = rec.parentSpanId && !isOwnParent(rec) ? parentOf(rec) : undefined;
+    const parent = rec.parentA >= 0 && !isOwnParent(rec) ? parentOf(rec) : undefined;
     if (parent) {
       (parent.children ??= []).push(rec);
     } else {
-      if (rec.parentSpanId && isOwnParent(rec)) issues.push({ path: `${rec.path}/parentSpanId`, message: 'is the span\'s own id (a parent cycle); the span is attached at the root' });
+      if (rec.parentA >= 0 && isOwnParent(rec)) issues.push({ path: `${rec.path}/parentSpanId`, message: 'is the span\'s own id (a parent cycle); the span is attached at the root' });
       roots.push(rec);
     }
   }
@@ -484,7 +484,7 @@ export function buildDocument(traceId: string, records: SpanRecord[], issues: Is
       docTop.push(...ordered(items));
       continue;
     }
-    if (rec.parentSpanId && !hasExplicitTags(rec)) {
+    if (rec.parentA >= 0 && !hasExplicitTags(rec)) {
       d.event.tags = [...(d.event.tags ?? []), ORPHAN_TAG_PREFIX + rec.parentSpanId];
     }
     top.push({ event: d.event, ms: rec.startMs, sub: rec.startSub, order: d.order });
