@@ -228,15 +228,18 @@ function isDerivedUri(uri: string, path: JsonValue | undefined, query: JsonValue
  * are skipped outright on spans that have none (every span not made by these converters).
  */
 class AttributeLookup {
+  private list: readonly KeyValue[] = [];
   /** A 32-bit filter over (first char + length) of the keys: most absent keys skip the scan. */
-  private readonly filter: number;
+  private filter = 0;
   /** Whether any key is in wdp.* (spans not made by these converters have none). */
-  readonly hasWdp: boolean;
-  constructor(private readonly list: readonly KeyValue[], rec: NodeRecord) {
+  hasWdp = false;
+  /** Points the lookup at a node's attributes (one instance serves every node: decodeNode never runs inside itself). */
+  reset(list: readonly KeyValue[], rec: NodeRecord): this {
+    this.list = list;
     if (rec.attributeFilter !== undefined) {
       this.filter = rec.attributeFilter;
       this.hasWdp = rec.attributeHasWdp === true;
-      return;
+      return this;
     }
     let filter = 0;
     let wdp = false;
@@ -247,6 +250,7 @@ class AttributeLookup {
     }
     this.filter = filter;
     this.hasWdp = wdp;
+    return this;
   }
   /** A wdp.* attribute: nothing to look for on spans without any. */
   wdp(key: string): AnyValue | undefined {
@@ -265,6 +269,8 @@ class AttributeLookup {
     return false;
   }
 }
+
+const attributeLookup = new AttributeLookup();
 
 export function filterBit(key: string): number {
   return (key.charCodeAt(0) + key.length * 7) & 31;
@@ -332,7 +338,7 @@ const newPayload = (): Payload => new (PayloadObject as unknown as new () => Pay
 
 /** Span/span event → event (without nested). The reference direction of the mapping. */
 export function decodeNode(rec: NodeRecord): DecodedNode {
-  const attrs = new AttributeLookup(rec.attributes, rec);
+  const attrs = attributeLookup.reset(rec.attributes, rec);
   const isDocument = anyBool(attrs.wdp(WDP.document)) === true;
   const version = anyInt(attrs.wdp(WDP.version));
   const out: DecodedNode = {
