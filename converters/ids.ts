@@ -74,7 +74,11 @@ function fmix(h: number): number {
 export interface PathHash { a: number; b: number }
 
 export function traceSeed(traceId: string): PathHash {
-  const w0 = hexWord(traceId, 0), w1 = hexWord(traceId, 8), w2 = hexWord(traceId, 16), w3 = hexWord(traceId, 24);
+  return seedOfWords(hexWord(traceId, 0), hexWord(traceId, 8), hexWord(traceId, 16), hexWord(traceId, 24));
+}
+
+/** The seed of a trace id given as its four 32-bit words, in order. */
+export function seedOfWords(w0: number, w1: number, w2: number, w3: number): PathHash {
   return { a: fmix(w0 ^ fmix(w2 ^ 0x5bd1e995)), b: fmix(w1 ^ fmix(w3 ^ 0x1b873593)) };
 }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalUuidTraceId, isTraceId, traceIdToUuid, traceSeed, uuidToTraceId } from '../../converters/ids';
+import { canonicalUuidTraceId, isTraceId, seedOfWords, traceIdToUuid, traceSeed, uuidToTraceId } from '../../converters/ids';
 import { msToNanoString } from '../../converters/scheme-to-otlp';
 
 // Hand-written replacements of parseInt, regular expressions and template strings on the
@@ -8,20 +8,11 @@ import { msToNanoString } from '../../converters/scheme-to-otlp';
 
 const hex32 = fc.array(fc.constantFrom(...'0123456789abcdef'), { minLength: 32, maxLength: 32 }).map((c) => c.join(''));
 
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
 describe('ids on the scheme → OTLP path', () => {
   it('traceSeed reads the four words as parseInt(…, 16) did', () => {
     fc.assert(fc.property(hex32, (t) => {
-      const w = [0, 8, 16, 24].map((at) => parseInt(t.slice(at, at + 8), 16));
-      expect(traceSeed(t)).toEqual({ a: fmix(w[0] ^ fmix(w[2] ^ 0x5bd1e995)), b: fmix(w[1] ^ fmix(w[3] ^ 0x1b873593)) });
+      const [w0, w1, w2, w3] = [0, 8, 16, 24].map((at) => parseInt(t.slice(at, at + 8), 16));
+      expect(traceSeed(t)).toEqual(seedOfWords(w0, w1, w2, w3));
     }), { numRuns: 2000 });
   });
 
