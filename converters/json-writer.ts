@@ -23,14 +23,15 @@ export function stringifyDocument(doc: SchemeDocument): string {
 const NATIVE_MAX_DEPTH = 500;
 
 function shallowEnough(doc: SchemeDocument): boolean {
-  const stack: Array<[SchemeEvent[], number]> = [[doc.events, 1]];
-  while (stack.length > 0) {
-    const [list, depth] = stack.pop()!;
-    if (depth > NATIVE_MAX_DEPTH) return false;
-    for (let i = 0; i < list.length; i++) {
-      const nested = list[i].nested;
-      if (nested !== undefined && nested.length > 0) stack.push([nested, depth + 1]);
-    }
+  return listShallowEnough(doc.events, 1);
+}
+
+/** Recursion bounded by NATIVE_MAX_DEPTH (far from the stack's limit); no allocation. */
+function listShallowEnough(list: SchemeEvent[], depth: number): boolean {
+  if (depth > NATIVE_MAX_DEPTH) return false;
+  for (let i = 0; i < list.length; i++) {
+    const nested = list[i].nested;
+    if (nested !== undefined && nested.length > 0 && !listShallowEnough(nested, depth + 1)) return false;
   }
   return true;
 }

@@ -62,7 +62,9 @@ export const PAYLOAD_SPAN_NAME = 'span.name';
 export const PAYLOAD_SPAN_KIND = 'span.kind';
 export const PAYLOAD_STATUS_MESSAGE = ATTR_OTEL_STATUS_DESCRIPTION;
 /** Payload keys that carry span fields (decodeNode writes them after the attributes). */
-const SPAN_FIELD_KEYS = new Set<string>([PAYLOAD_SPAN_NAME, PAYLOAD_SPAN_KIND, PAYLOAD_STATUS_MESSAGE]);
+function isSpanFieldKey(key: string): boolean {
+  return key === PAYLOAD_SPAN_NAME || key === PAYLOAD_SPAN_KIND || key === PAYLOAD_STATUS_MESSAGE;
+}
 /** Payload key of the derived response event that holds the server span's status code. */
 export const PAYLOAD_RESPONSE_STATUS = ATTR_HTTP_RESPONSE_STATUS_CODE;
 /** Tag put on an event whose span's parent is not in the trace. */
@@ -109,6 +111,46 @@ const SQL_SYSTEMS = new Set([
   'netezza', 'edb', 'cache', 'intersystems.cache', 'adabas', 'instantdb', 'interbase', 'maxdb', 'progress', 'filemaker',
 ]);
 
+/** The last name looked up in SQL_SYSTEMS: a batch names the same system over and over. */
+let lastSystem = '', lastSystemIsSql = false;
+
+function isSqlSystem(name: string): boolean {
+  // A Set lookup hashes the string, and strings from JSON.parse are new each time: comparing
+  // with the last one is cheaper.
+  if (name !== lastSystem) {
+    lastSystem = name;
+    lastSystemIsSql = SQL_SYSTEMS.has(name);
+  }
+  return lastSystemIsSql;
+}
+
+/**
+ * Attribute names, two kept per set (chosen by the length and five characters): the copies that
+ * have already served as property keys. Keys from JSON.parse are new strings each time, and making
+ * one a property key costs a lookup in V8's string table (hashing the whole name); a name equal to
+ * a kept one is replaced by it, which is interned already. A miss only costs the comparisons.
+ */
+const KEY_CACHE_SIZE = 1024;
+const keyCache: string[] = new Array<string>(KEY_CACHE_SIZE).fill('');
+
+function propertyKey(key: string): string {
+  const n = key.length;
+  if (n === 0) return key;
+  let h = Math.imul(n, 0x9e3779b1) ^ key.charCodeAt(0);
+  h = Math.imul(h, 31) ^ key.charCodeAt(n >> 2);
+  h = Math.imul(h, 31) ^ key.charCodeAt(n >> 1);
+  h = Math.imul(h, 31) ^ key.charCodeAt((n * 3) >> 2);
+  h = Math.imul(h, 31) ^ key.charCodeAt(n - 1);
+  const set = (h ^ (h >>> 15)) & (KEY_CACHE_SIZE - 2);
+  const first = keyCache[set];
+  if (first === key) return first;
+  const second = keyCache[set + 1];
+  if (second === key) return second;
+  keyCache[set + 1] = first;
+  keyCache[set] = key;
+  return key;
+}
+
 /** What a span (or span event) brings to the mapping, independent of its source format. */
 export interface NodeRecord {
   name: string;
@@ -124,6 +166,8 @@ export interface NodeRecord {
   /** Precomputed by readers that already walked the attributes (see AttributeLookup). */
   attributeFilter?: number;
   attributeHasWdp?: boolean;
+  /** True when no two attributes have the same key (proven by the reader's filters; undefined = unknown). */
+  attributesDistinct?: boolean;
 }
 
 export interface DecodedNode {
@@ -170,21 +214,32 @@ function derivedUri(path: JsonValue | undefined, query: JsonValue | undefined): 
   return typeof query === 'string' && query !== '' ? `${path}?${query}` : path;
 }
 
+/** uri === derivedUri(path, query), without building the derived text. */
+function isDerivedUri(uri: string, path: JsonValue | undefined, query: JsonValue | undefined): boolean {
+  if (typeof path !== 'string') return false;
+  if (typeof query !== 'string' || query === '') return uri === path;
+  return uri.length === path.length + 1 + query.length && uri.charCodeAt(path.length) === 63 /* ? */
+    && uri.startsWith(path) && uri.endsWith(query);
+}
+
 /**
  * Attribute lookup by key without building a Map per span (spans carry ~10 attributes; a linear
  * scan allocates nothing). Last occurrence wins, like a Map built in order. Lookups of wdp.* keys
  * are skipped outright on spans that have none (every span not made by these converters).
  */
 class AttributeLookup {
+  private list: readonly KeyValue[] = [];
   /** A 32-bit filter over (first char + length) of the keys: most absent keys skip the scan. */
-  private readonly filter: number;
+  private filter = 0;
   /** Whether any key is in wdp.* (spans not made by these converters have none). */
-  readonly hasWdp: boolean;
-  constructor(private readonly list: readonly KeyValue[], known?: { filter: number; hasWdp: boolean }) {
-    if (known) {
-      this.filter = known.filter;
-      this.hasWdp = known.hasWdp;
-      return;
+  hasWdp = false;
+  /** Points the lookup at a node's attributes (one instance serves every node: decodeNode never runs inside itself). */
+  reset(list: readonly KeyValue[], rec: NodeRecord): this {
+    this.list = list;
+    if (rec.attributeFilter !== undefined) {
+      this.filter = rec.attributeFilter;
+      this.hasWdp = rec.attributeHasWdp === true;
+      return this;
     }
     let filter = 0;
     let wdp = false;
@@ -195,6 +250,7 @@ class AttributeLookup {
     }
     this.filter = filter;
     this.hasWdp = wdp;
+    return this;
   }
   /** A wdp.* attribute: nothing to look for on spans without any. */
   wdp(key: string): AnyValue | undefined {
@@ -214,16 +270,33 @@ class AttributeLookup {
   }
 }
 
+const attributeLookup = new AttributeLookup();
+
 export function filterBit(key: string): number {
   return (key.charCodeAt(0) + key.length * 7) & 31;
+}
+
+/** A second filter bit, from other characters: a key whose bit is new in either filter is a new key. */
+export function filterBit2(key: string): number {
+  const n = key.length;
+  return (key.charCodeAt(n - 1) * 5 + key.charCodeAt(n - 2) * 3 + n) & 31; // NaN & 31 is 0 for one character
 }
 
 /** The few attribute names decodeNode consumed (a Set costs more than a scan of ≤ 10). */
 class KeyList {
   private readonly keys: string[] = [];
-  add(key: string): void { this.keys.push(key); }
-  has(key: string): boolean { return this.keys.length > 0 && this.keys.includes(key); }
+  private count = 0;
+  /** Empties the list for the next node, keeping its storage (one list per use, reused). */
+  reset(): this { this.count = 0; return this; }
+  add(key: string): void { this.keys[this.count++] = key; }
+  has(key: string): boolean {
+    for (let i = 0; i < this.count; i++) if (this.keys[i] === key) return true;
+    return false;
+  }
 }
+/** decodeNode's and encodeSmart's lists: neither function runs inside itself or the other. */
+const consumedKeys = new KeyList();
+const handledKeys = new KeyList();
 
 function isAbsent(attrs: AttributeLookup, field: keyof typeof ABSENT): boolean {
   return anyBool(attrs.wdp(ABSENT[field])) === true;
@@ -252,16 +325,27 @@ function stringArray(v: AnyValue | undefined): string[] | undefined {
   return out;
 }
 
+/**
+ * A new payload object. `{}` keeps four properties in the object itself and a span's payload
+ * gets eight to twelve: every growth past four copies a property backing store. Objects made by
+ * a constructor are sized by V8 from the first ones made (slack tracking), so the properties of
+ * a payload stay in the object. The prototype is Object.prototype: a payload is a plain object,
+ * as one made by `{}`.
+ */
+function PayloadObject(): void { /* properties are added by decodeNode */ }
+PayloadObject.prototype = Object.prototype;
+const newPayload = (): Payload => new (PayloadObject as unknown as new () => Payload)();
+
 /** Span/span event → event (without nested). The reference direction of the mapping. */
 export function decodeNode(rec: NodeRecord): DecodedNode {
-  const attrs = new AttributeLookup(rec.attributes, rec.attributeFilter !== undefined ? { filter: rec.attributeFilter, hasWdp: rec.attributeHasWdp === true } : undefined);
+  const attrs = attributeLookup.reset(rec.attributes, rec);
   const isDocument = anyBool(attrs.wdp(WDP.document)) === true;
   const version = anyInt(attrs.wdp(WDP.version));
   const out: DecodedNode = {
     // All fields declared in the spec's order (undefined ones are left out of JSON): one shape
     // per event instead of a hidden-class transition per optional field.
     event: {
-      type: 'event', payload: {}, tags: undefined, importance: undefined, time: undefined, duration: undefined,
+      type: 'event', payload: newPayload(), tags: undefined, importance: undefined, time: undefined, duration: undefined,
       success: undefined, calledFrom: undefined, definedIn: undefined, nested: undefined,
     },
     order: anyInt(attrs.wdp(WDP.order)),
@@ -273,7 +357,7 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     responseStatus: undefined,
     tagsFromResource: false,
   };
-  const consumed = new KeyList();
+  const consumed = consumedKeys.reset();
 
   const verbatim = anyString(attrs.wdp(WDP.event));
   let type: string;
@@ -375,7 +459,7 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
       const legacyQuery = anyString(attrs.get(ATTR_DB_STATEMENT));
       if (query !== undefined && query !== (legacyQuery ?? rec.name)) consumed.add(ATTR_DB_QUERY_TEXT);
       payload.query = query ?? legacyQuery ?? rec.name;
-      if (!isAbsent(attrs, 'syntax') && SQL_SYSTEMS.has(payload.target)) payload.syntax = 'sql';
+      if (!isAbsent(attrs, 'syntax') && isSqlSystem(payload.target)) payload.syntax = 'sql';
       break;
     }
     case 'request': {
@@ -405,14 +489,17 @@ export function decodeNode(rec: NodeRecord): DecodedNode {
     default: break;
   }
 
+  // A dotted key can only be in the payload already if the span has it twice, or a wdp.* key
+  // put it there (typed fields are undotted): when neither can be, there is nothing to look up.
+  const mayBeTaken = attrs.hasWdp || rec.attributesDistinct !== true;
   for (const kv of rec.attributes) {
-    const key = kv.key;
+    const key = propertyKey(kv.key);
     if (consumed.has(key)) continue;
     if (key.startsWith(WDP.payloadPrefix)) setOwn(payload, key.slice(WDP.payloadPrefix.length), anyToJson(kv.value));
     else if (!key.startsWith('wdp.')) {
       // An undotted name would read as one of the scheme's own payload keys, and a taken one
       // (a typed field, a span field) would be overwritten: both go under wdp.attr.<name>.
-      const keep = key.includes('.') && !SPAN_FIELD_KEYS.has(key) && !Object.prototype.hasOwnProperty.call(payload, key);
+      const keep = key.includes('.') && !isSpanFieldKey(key) && !(mayBeTaken && Object.prototype.hasOwnProperty.call(payload, key));
       setOwn(payload, keep ? key : WDP.attrPrefix + key, anyToJson(kv.value));
     }
   }
@@ -456,6 +543,12 @@ export interface EncodedNode {
 
 function kv(key: string, value: AnyValue): KeyValue {
   return { key, value };
+}
+
+function stringValues(list: readonly string[]): AnyValue[] {
+  const out = new Array<AnyValue>(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = { stringValue: list[i] };
+  return out;
 }
 const TRUE: AnyValue = { boolValue: true };
 
@@ -544,9 +637,9 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return undefined;
   const type = ev.type;
   const attributes: KeyValue[] = [kv(WDP.type, { stringValue: type })];
-  const handled = new KeyList();
+  const handled = handledKeys.reset();
 
-  if (ev.tags !== undefined) attributes.push(kv(WDP.tags, { arrayValue: { values: ev.tags.map((stringValue) => ({ stringValue })) } }));
+  if (ev.tags !== undefined) attributes.push(kv(WDP.tags, { arrayValue: { values: stringValues(ev.tags) } }));
   else if (ctx.resourceTags.length > 0) attributes.push(kv(ABSENT.tags, TRUE));
   if (ev.importance !== undefined) attributes.push(kv(WDP.severityNumber, { intValue: String(IMPORTANCE_TO_SEVERITY[ev.importance] ?? 0) }));
   const { startMs, endMs } = times(ev, ctx, attributes);
@@ -615,7 +708,7 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
         handled.add('query');
         if (query !== (str(payload[ATTR_DB_STATEMENT]) ?? name)) attributes.push(kv(ATTR_DB_QUERY_TEXT, { stringValue: query }));
       }
-      const sql = target !== undefined && SQL_SYSTEMS.has(target);
+      const sql = target !== undefined && isSqlSystem(target);
       if (sql && payload.syntax === 'sql') handled.add('syntax');
       else if (sql && payload.syntax === undefined) attributes.push(kv(ABSENT.syntax, TRUE));
       break;
@@ -629,7 +722,7 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
       const uri = str(payload.uri);
       if (uri !== undefined) {
         handled.add('uri');
-        if (uri !== derivedUri(payload[ATTR_URL_PATH], payload[ATTR_URL_QUERY])) attributes.push(kv(ATTR_URL_FULL, { stringValue: uri }));
+        if (!isDerivedUri(uri, payload[ATTR_URL_PATH], payload[ATTR_URL_QUERY])) attributes.push(kv(ATTR_URL_FULL, { stringValue: uri }));
       }
       if (isParamList(payload.headers)) {
         const headerAttrs = headersAsAttributes(payload.headers);
@@ -643,18 +736,19 @@ function encodeSmart(ev: SchemeEvent, ctx: EncodeContext): EncodedNode | undefin
   for (const key of Object.keys(payload)) {
     if (handled.has(key)) continue;
     const value = payload[key];
-    if (!risky && key.length >= 4 && key.indexOf('.') >= 0
-      && (SENSITIVE_KEYS.has(key) || key.startsWith('wdp.') || key.startsWith('code.') || key.startsWith(HTTP_REQUEST_HEADER_PREFIX)
-        || ((key === ATTR_URL_PATH || key === ATTR_URL_QUERY) && type === 'request' && payload.uri === undefined))) risky = true;
     // OTel attribute names are dotted; the scheme's own payload keys are not. Dotted keys go
     // to their attribute as they are; wdp.attr.<name> back to <name>; the rest live in the
     // wdp.payload. namespace.
-    if (key.startsWith(WDP.attrPrefix) && !key.startsWith('wdp.', WDP.attrPrefix.length)) {
-      attributes.push(kv(key.slice(WDP.attrPrefix.length), jsonToAny(value)));
+    if (key.indexOf('.') < 0) {
+      attributes.push(kv(WDP.payloadPrefix + key, jsonToAny(value)));
       continue;
     }
-    const direct = key.includes('.') && !key.startsWith('wdp.');
-    attributes.push(kv(direct ? key : WDP.payloadPrefix + key, jsonToAny(value)));
+    const wdp = key.startsWith('wdp.');
+    if (!risky && (wdp || SENSITIVE_KEYS.has(key) || key.startsWith('code.') || key.startsWith(HTTP_REQUEST_HEADER_PREFIX)
+      || ((key === ATTR_URL_PATH || key === ATTR_URL_QUERY) && type === 'request' && payload.uri === undefined))) risky = true;
+    if (!wdp) attributes.push(kv(key, jsonToAny(value)));
+    else if (key.startsWith(WDP.attrPrefix) && !key.startsWith('wdp.', WDP.attrPrefix.length)) attributes.push(kv(key.slice(WDP.attrPrefix.length), jsonToAny(value)));
+    else attributes.push(kv(WDP.payloadPrefix + key, jsonToAny(value)));
   }
   return { name, kind, startMs, endMs, attributes, statusCode: ctx.isSpan ? statusOf(ev.success) : 0, statusMessage, verbatim: false, risky };
 }

@@ -1,5 +1,5 @@
 import { ValueTooDeepError } from './any-value';
-import { childHash, hashToSpanId, isTraceId, traceIdToUuid, traceSeed, uuidToTraceId, type PathHash } from './ids';
+import { canonicalUuidTraceId, childHash, hashToSpanId, isTraceId, traceIdToUuid, traceSeed, uuidToTraceId, type PathHash } from './ids';
 import { encodeNode, WDP, ORPHAN_TAG_PREFIX, PAYLOAD_RESPONSE_STATUS, type EncodedNode } from './mapping';
 import type { Issue, JsonValue, SchemeDocument, SchemeEvent } from './model';
 import { OtlpSpanKind, type ExportTraceServiceRequest, type KeyValue, type OtlpResourceSpans, type OtlpSpan } from './otlp-types';
@@ -37,8 +37,18 @@ export class ConversionError extends Error {
 
 /** Milliseconds (non-negative integer) → OTLP's nanosecond decimal string. */
 export function msToNanoString(ms: number): string {
-  return ms === 0 ? '0' : `${ms}000000`;
+  // Spans of a document share many milliseconds (an end is often the next start): the strings
+  // are kept per millisecond, direct-mapped on its low bits.
+  const slot = ms & (NANO_CACHE_SIZE - 1);
+  if (nanoCacheMs[slot] === ms) return nanoCacheText[slot];
+  const text = ms === 0 ? '0' : `${ms}000000`;
+  nanoCacheMs[slot] = ms;
+  nanoCacheText[slot] = text;
+  return text;
 }
+const NANO_CACHE_SIZE = 256;
+const nanoCacheMs = new Float64Array(NANO_CACHE_SIZE).fill(NaN);
+const nanoCacheText = new Array<string>(NANO_CACHE_SIZE).fill('');
 
 function isPoint(ev: SchemeEvent): boolean {
   return ev.duration === undefined && ev.nested === undefined;
@@ -57,12 +67,12 @@ function commonResourceTags(doc: SchemeDocument): { attributes: KeyValue[]; tags
       if (!tags || tags.length === 0) { common = []; break; }
       if (common === undefined) {
         common = [];
-        const seen = new Set<string>();
+        const seen: string[] = []; // a few keys: a scan compares fewer characters than a Set hashes
         for (const tag of tags) {
           const colon = tag.indexOf(':');
           if (colon <= 0 || tag.startsWith(ORPHAN_TAG_PREFIX)) continue;
           const key = tag.slice(0, colon);
-          if (!seen.has(key)) { seen.add(key); common.push(tag); }
+          if (!seen.includes(key)) { seen.push(key); common.push(tag); }
         }
       } else if (tags !== previous && !sameStrings(tags, previous)) {
         // Keep a candidate only if this event has it as the first tag of its key.
@@ -180,14 +190,15 @@ function orphanParent(ev: SchemeEvent): string | undefined {
 
 /** One validated document → the spans of one trace. Throws ConversionError on what OTLP cannot carry. */
 export function documentToResourceSpans(doc: SchemeDocument, options: SchemeToOtlpOptions = {}): { resourceSpans: OtlpResourceSpans; spanCount: number } {
-  const traceId = uuidToTraceId(String(doc.id));
-  if (!isTraceId(traceId)) throw new ConversionError([{ path: '/id', message: `${JSON.stringify(doc.id)} cannot be a trace id (it must be a UUID and not all zeros)` }]);
+  const canonical = typeof doc.id === 'string' ? canonicalUuidTraceId(doc.id) : undefined;
+  const traceId = canonical ?? uuidToTraceId(String(doc.id));
+  if (canonical === undefined && !isTraceId(traceId)) throw new ConversionError([{ path: '/id', message: `${JSON.stringify(doc.id)} cannot be a trace id (it must be a UUID and not all zeros)` }]);
   const seed = traceSeed(traceId);
   const resource = documentResource(doc, options.resource);
   const spans: OtlpSpan[] = [];
   const docAttrs: KeyValue[] = [];
   if (doc.version !== 1) docAttrs.push({ key: WDP.version, value: { intValue: String(doc.version) } });
-  if (doc.id !== traceIdToUuid(traceId)) docAttrs.push({ key: WDP.id, value: { stringValue: doc.id } });
+  if (canonical === undefined && doc.id !== traceIdToUuid(traceId)) docAttrs.push({ key: WDP.id, value: { stringValue: doc.id } });
 
   let minStart = Infinity, maxEnd = -Infinity;
   for (const ev of doc.events) {

@@ -4,6 +4,7 @@ import schema from './scheme.schema.json';
 import { pointerSegment, type Issue, type SchemeDocument, type SchemeEvent } from './model';
 import { wrongUnitMessage } from './time-units';
 import { describe } from './describe';
+import { isValidEventNode } from './event-check';
 
 /**
  * Validation of scheme documents against `scheme.schema.json`.
@@ -12,6 +13,8 @@ import { describe } from './describe';
  * stack on deeply nested documents, so the document shell and each event node are validated
  * with the non-recursive parts of the schema (`documentShell`, `eventNode`) while this module
  * walks the tree with an explicit stack. The result is the same as validating `#/definitions/document`.
+ * Each event is first checked by event-check.ts (ajv's answer, faster); only the events it rejects
+ * go to ajv, for the error messages.
  */
 
 export interface ValidateOptions {
@@ -112,7 +115,8 @@ export function validateDocument(value: unknown, options: ValidateOptions = {}):
       const { events, at } = stack.pop()!;
       for (let i = 0; i < events.length && issues.length < maxIssues; i++) {
         const ev = events[i];
-        if (!node(ev)) toIssues(`${pathOf(at)}/${i}`, node.errors, issues, seen);
+        // The hand-written check answers for valid events; ajv validates the rest and reports.
+        if (!isValidEventNode(ev) && !node(ev)) toIssues(`${pathOf(at)}/${i}`, node.errors, issues, seen);
         if (ev === null || typeof ev !== 'object') continue;
         const e = ev as Record<string, unknown>;
         if (typeof e.time === 'number') {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { otlpToScheme } from '../../converters/otlp-to-scheme';
+import { buildDocument, otlpToScheme, readOtlpRequest } from '../../converters/otlp-to-scheme';
+import type { Issue } from '../../converters/model';
+import { decodeNode } from '../../converters/mapping';
 import { validateDocument } from '../../converters/validate';
 import { schemeToOtlp } from '../../converters/scheme-to-otlp';
 import { decodeOtlpProtobuf, ProtobufDecodeError } from '../../converters/otlp-protobuf';
@@ -24,6 +26,22 @@ describe('OTLP input: bad spans get a clear error with their path; the rest conv
     ]);
     expect(r.spanCount).toBe(1);
     expect(r.documents).toHaveLength(1);
+  });
+
+  it('upper-case ids are read in lower case (parents found either way); a non-string id after them is reported', () => {
+    const r = otlpToScheme(req([
+      span('A000000000000001', undefined, { traceId: T.toUpperCase() }), span('a000000000000002', 'A000000000000001'),
+      span('A000000000000003', 'a000000000000002'), span('a000000000000004', 'a000000000000002', { spanId: 5 as unknown as string }),
+      span('a000000000000005', 'FFFFFFFFFFFFFFFF'),
+    ]));
+    expect(r.issues).toEqual([{ path: '/resourceSpans/0/scopeSpans/0/spans/3/spanId', message: 'must be a hex string of 16 digits, got number' }]);
+    expect(r.documents).toHaveLength(1);
+    const root = r.documents[0].events;
+    expect(root.map((e) => e.payload.name)).toEqual(['s1', 's5']);
+    expect(root[1].tags).toEqual(['orphan:ffffffffffffffff']);
+    expect(root[0].nested![0].payload.name).toBe('s2');
+    expect(root[0].nested![0].nested![0].payload.name).toBe('s3');
+    expect(r.documents[0].id).toBe('0af76519-16cd-43dd-8448-eb211c80319c');
   });
 
   it('NaN, non-numeric and wrong-unit times', () => {
@@ -62,6 +80,44 @@ describe('OTLP input: bad spans get a clear error with their path; the rest conv
     expect(r.documents[0].events[0].nested).toHaveLength(1);
     const back = schemeToOtlp(r.documents);
     expect(back.request.resourceSpans![0].scopeSpans![0].spans![0].parentSpanId).toBe('ffffffffffffffff');
+  });
+
+  it('repeated attribute keys: the first is the payload key, later ones go to wdp.attr.* (as decodeNode does without the reader\'s filters)', () => {
+    const r = otlpToScheme(req([span('a000000000000001', undefined, { attributes: [
+      { key: 'app.k', value: { stringValue: '1' } }, { key: 'app.k', value: { stringValue: '2' } },
+    ] })]));
+    expect(r.documents[0].events[0].payload).toEqual({ name: 's1', 'app.k': '1', 'wdp.attr.app.k': '2' });
+    const keys = fc.constantFrom('a.b', 'a.c', 'b.a', 'x', 'span.name', 'wdp.payload.a.b', 'wdp.attr.a.c', '', 'db.system.name', 'db.query.text', 'url.path', 'c.d.e');
+    fc.assert(fc.property(fc.array(fc.tuple(keys, fc.string({ maxLength: 3 })), { maxLength: 12 }), (list) => {
+      const attributes = list.map(([key, v]) => ({ key, value: { stringValue: v } }));
+      const viaReader = otlpToScheme(req([span('a000000000000001', undefined, { attributes })])).documents[0].events[0];
+      const direct = decodeNode({
+        name: 's1', isSpan: true, kind: 1, startMs: 1_700_000_000_000, endMs: 1_700_000_000_005, attributes,
+        statusCode: 0, statusMessage: '', resourceTags: [],
+      }).event;
+      expect(JSON.stringify(viaReader.payload)).toBe(JSON.stringify(direct.payload));
+    }), { numRuns: 1000 });
+  });
+
+  it('records read with their events decoded build the same document, and fresh events, every time', () => {
+    const request = req([span('a000000000000001', undefined), span('a000000000000002', 'a000000000000001'), span('a000000000000003', 'ffffffffffffffff')]);
+    const issues: Issue[] = [];
+    const records = readOtlpRequest(request, issues, true);
+    const first = buildDocument(T, records, issues);
+    const second = buildDocument(T, records, issues);
+    expect(issues).toEqual([]);
+    expect(JSON.stringify(second)).toBe(JSON.stringify(first));
+    expect(JSON.stringify(first)).toBe(JSON.stringify(otlpToScheme(request).documents[0]));
+    expect(second.events[0]).not.toBe(first.events[0]);
+    expect(first.events[1].tags).toEqual(['orphan:ffffffffffffffff']);
+    expect(records.every((r) => r.decoded === undefined)).toBe(true);
+  });
+
+  it('payloads are plain objects, whatever makes them', () => {
+    const r = otlpToScheme(req([span('a000000000000001', undefined, { attributes: [{ key: 'app.tenant', value: { stringValue: 't' } }] })]));
+    const payload = r.documents[0].events[0].payload;
+    expect(Object.getPrototypeOf(payload)).toBe(Object.prototype);
+    expect(payload).toStrictEqual({ name: 's1', 'app.tenant': 't' });
   });
 
   it('wrong shapes are reported, never thrown', () => {
