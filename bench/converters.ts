@@ -196,7 +196,7 @@ lines.push(`| no stack overflow at 100k depth (scheme → OTLP → scheme) | ${f
 
 const docPath = join(ROOT, 'docs/benchmarks.md');
 const START = '<!-- bench:converters:start -->', END = '<!-- bench:converters:end -->';
-let doc = '';
+let doc: string;
 try { doc = readFileSync(docPath, 'utf8'); } catch { doc = '# Benchmarks\n'; }
 const section = `${START}\n${lines.join('\n')}\n${END}`;
 if (doc.includes(START) && doc.includes(END)) doc = doc.slice(0, doc.indexOf(START)) + section + doc.slice(doc.indexOf(END) + END.length);

@@ -34,7 +34,7 @@ function writeBenchSection(name: string, heading: string, body: string): void {
   const start = `<!-- bench:${name}:start -->`;
   const end = `<!-- bench:${name}:end -->`;
   const section = `${start}\n${body}\n${end}`;
-  let doc = '';
+  let doc: string;
   try {
     doc = readFileSync(file, 'utf8');
   } catch {

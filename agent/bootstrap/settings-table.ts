@@ -9,7 +9,8 @@ function show(value: unknown): string {
     const entries = Object.entries(value as Record<string, unknown>);
     return entries.length ? `\`${entries.map(([k, v]) => `${k}=${String(v)}`).join(',')}\`` : '—';
   }
-  return `\`${String(value)}\``;
+  // What is left is a string, number or boolean: defaults are those, lists or maps.
+  return `\`${String(value as string | number | boolean)}\``;
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -48,7 +48,9 @@ export function getRunningAgent(): RunningAgent | undefined {
 function installQuietErrorHandler(): void {
   const seen = new Map<string, number>();
   setGlobalErrorHandler((err) => {
-    const text = err instanceof Error ? err.message : String(err);
+    // The SDK's Exception: an Error, a string, or a plain { code, message, name } object (which
+    // String() would turn into '[object Object]', one dedupe key for all of them).
+    const text = typeof err === 'string' ? err : String(err?.message ?? err?.name ?? err?.code);
     const key = text.slice(0, 60);
     const now = Date.now();
     if ((seen.get(key) ?? 0) > now - 60_000) return;

@@ -77,7 +77,7 @@ export function resolveSettings<S extends Record<string, Setting<unknown>>>(
         } catch (err) {
           problems.push({
             where: `${source.fileName ?? 'config file'}:${s.file}`,
-            given: typeof fromFile === 'string' ? fromFile : JSON.stringify(fromFile) ?? String(fromFile),
+            given: typeof fromFile === 'string' ? fromFile : JSON.stringify(fromFile),
             reason: reason(err),
             accepts: s.accepts,
             usingDefault: show(s.default),

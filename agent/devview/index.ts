@@ -45,14 +45,12 @@ function setUp(d: DevViewConfig, env: NodeJS.ProcessEnv): DevViewSetup {
   const serve = profileEnabled(d);
   if (!showTree && !serve) return NOTHING;
   // Loaded only when on: the converters (and their dependencies) cost start-up time otherwise.
-  /* eslint-disable @typescript-eslint/no-require-imports */
   const { ProfileStore } = require('../../converters/profile-store') as typeof import('../../converters/profile-store');
   const { stringifyDocument } = require('../../converters/json-writer') as typeof import('../../converters/json-writer');
   const { uuidToTraceId } = require('../../converters/ids') as typeof import('../../converters/ids');
   const { TraceCollector } = require('./collector') as typeof import('./collector');
   const { installProfileEndpoint } = require('./profile-endpoint') as typeof import('./profile-endpoint');
   const { renderTree } = require('./tree') as typeof import('./tree');
-  /* eslint-enable @typescript-eslint/no-require-imports */
   let profiles: ProfileStore<string> | undefined;
   let install: () => () => void = () => () => {};
   if (serve) {

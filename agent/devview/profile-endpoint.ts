@@ -115,7 +115,6 @@ function instrumentServer(server: http.Server, opts: ProfileEndpointOptions): vo
 export function installProfileEndpoint(opts: ProfileEndpointOptions): () => void {
   const restore: Array<() => void> = [];
   for (const name of ['node:http', 'node:https'] as const) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(name) as typeof http;
     const original = mod.createServer;
     if ((original as { __otelCompanionProfile?: boolean }).__otelCompanionProfile) continue;

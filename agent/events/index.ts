@@ -171,7 +171,7 @@ export function startExecution(context: string, meta?: EventMeta, options: { exe
     context: ctx,
     meta: base,
     recordEvent(eventName, eventMeta, eventOptions = {}) {
-      const parts = Array.isArray(eventMeta) ? [base, ...eventMeta] : [base, eventMeta as Record<string, unknown> | undefined];
+      const parts = Array.isArray(eventMeta) ? [base, ...(eventMeta as readonly (Record<string, unknown> | null | undefined)[])] : [base, eventMeta as Record<string, unknown> | undefined];
       return recordEvent(eventName, parts, { context: ctx, executionId, severity: eventOptions.severity });
     },
   };

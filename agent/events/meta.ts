@@ -59,11 +59,14 @@ export function flattenForAttributes(
     else if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number')) out[key] = v as number[];
     else if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'boolean')) out[key] = v as boolean[];
     else if (typeof v === 'object' && !Array.isArray(v)) flattenForAttributes(v as Record<string, unknown>, `${key}.`, out);
+    // A function or symbol has no value to record (JSON.stringify would give undefined).
+    else if (typeof v === 'function' || typeof v === 'symbol') continue;
     else {
+      // Empty and mixed arrays: as JSON, or joined when JSON cannot hold them (a bigint inside, a cycle).
       try {
         out[key] = JSON.stringify(v);
       } catch {
-        out[key] = String(v);
+        out[key] = String(v as unknown[]);
       }
     }
   }

@@ -8,7 +8,7 @@ import { defaultLogger, type Logger } from './logger';
 // `req.logger` for TypeScript apps: Express's Request lives in the global `Express` namespace
 // (@types/express-serve-static-core), so this merges without importing express.
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express declares Request in a global namespace; merging needs one
   namespace Express {
     interface Request {
       /** Child logger of this request (set by otel-companion's requestLogger()). */
@@ -118,6 +118,7 @@ export function requestLogger(options: RequestLoggerOptions = {}) {
             const tenant = headerValue(req, tenantHeader);
             const requestId = headerValue(req, requestIdHeader);
             if (tenant !== undefined) bindings.tenant_id = tenant;
+            // eslint-disable-next-line @typescript-eslint/no-base-to-string -- object ids (MongoDB's ObjectId) print as their id
             if (hasUser) bindings.user_id = typeof userId === 'object' ? String(userId) : userId;
             if (requestId !== undefined) bindings.request_id = requestId;
             child = (options.logger ?? defaultLogger()).child(bindings);

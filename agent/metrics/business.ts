@@ -43,7 +43,7 @@ function getOrCreate<T extends Counter | Histogram | Gauge>(kind: Kind, name: st
     }
     const meter = appMeter();
     let byName = cache.get(meter);
-    if (!byName) cache.set(meter, (byName = new Map()));
+    if (!byName) cache.set(meter, (byName = new Map<string, Counter | Histogram | Gauge>()));
     const key = `${kind}:${name}`;
     const found = byName.get(key);
     if (found) return found as T;

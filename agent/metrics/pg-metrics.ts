@@ -59,7 +59,7 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
   protected init() {
     return [
       new InstrumentationNodeModuleDefinition('pg-pool', ['>=2.0.0 <4'], (exports) => this.patchPool(exports)),
-      new InstrumentationNodeModuleDefinition('pg', ['>=8.0.3 <9'], (exports) => (this.measureQueries === false ? exports : this.patchPg(exports)), (exports) => this.unpatchPg(exports)),
+      new InstrumentationNodeModuleDefinition('pg', ['>=8.0.3 <9'], (exports: unknown) => (this.measureQueries === false ? exports : this.patchPg(exports)), (exports) => this.unpatchPg(exports)),
     ];
   }
 
@@ -120,7 +120,7 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
       },
       get(target, prop, receiver) {
         if (prop === TRACKED) return true;
-        return Reflect.get(target, prop, receiver);
+        return Reflect.get(target, prop, receiver) as unknown;
       },
     });
   }
@@ -162,18 +162,17 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
     return function query(this: PgClientLike, ...args: unknown[]): unknown {
       if (!instrumentation.isEnabled() || !instrumentation.operationDuration) return original.apply(this, args);
       const start = performance.now();
-      const client = this;
       let finished = false;
       const done = (err?: unknown) => {
         if (finished) return;
         finished = true;
         try {
-          instrumentation.record(client, args[0], (performance.now() - start) / 1000, err);
+          instrumentation.record(this, args[0], (performance.now() - start) / 1000, err);
         } catch {
           // measuring must never break a query
         }
       };
-      let hooked = false;
+      let hooked: boolean;
       try {
         hooked = hookQueryCompletion(args, done);
       } catch {

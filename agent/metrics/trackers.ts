@@ -45,6 +45,7 @@ export class ConsoleMetricsTracker implements MetricsTracker {
   private readonly totals = new Map<string, number>();
 
   constructor(opts: ConsoleMetricsTrackerOptions = {}) {
+    // eslint-disable-next-line no-console -- printing to the app's console is what this tracker is for
     this.write = opts.write ?? ((line) => console.log(line));
     this.prefix = opts.prefix ?? '[metrics]';
   }

@@ -223,7 +223,7 @@ export class Redactor {
         const n = Math.min(obj.length, MAX_ENTRIES);
         let out: unknown[] | undefined;
         for (let i = 0; i < n; i++) {
-          const item = obj[i];
+          const item: unknown = obj[i];
           const red = this.valueFor(kind, item, depth + 1, ancestors);
           if (red !== item && !out) out = obj.slice(0, n);
           if (out) out[i] = red;

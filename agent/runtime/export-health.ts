@@ -132,17 +132,21 @@ function describe(err: unknown): string {
   const e = err as { code?: string | number; message?: string; cause?: { code?: string } };
   if (typeof e.code === 'string') return e.code;
   if (e.cause?.code) return e.cause.code;
-  return e.message ? e.message.split('\n')[0]! : String(err);
+  if (e.message) return e.message.split('\n')[0]!;
+  // An Error without a message still has its class; an object with neither code nor message
+  // says nothing ('[object Object]').
+  if (err instanceof Error) return err.name;
+  return typeof err === 'string' ? err : 'unknown error';
 }
 
 /** Wraps an exporter's `export` so every result is recorded. Works for spans, metrics and logs. */
-export function trackExports<T extends { export(items: any, cb: (r: ExportResult) => void): void }>(
+export function trackExports<I, T extends { export(items: I, cb: (r: ExportResult) => void): void }>(
   exporter: T,
   health: ExportHealth,
-  countOf: (items: any) => number,
+  countOf: (items: I) => number,
 ): T {
   const original = exporter.export.bind(exporter);
-  exporter.export = (items: any, cb: (r: ExportResult) => void) => {
+  exporter.export = (items: I, cb: (r: ExportResult) => void) => {
     let done = false;
     const finish = (r: ExportResult) => {
       if (done) return;

@@ -23,7 +23,7 @@ export function hookQueryCompletion(args: unknown[], done: (err?: unknown) => vo
   if (typeof last === 'function') {
     args[lastIndex] = function (this: unknown, err: unknown) {
       done(err);
-      // eslint-disable-next-line prefer-rest-params
+      // eslint-disable-next-line prefer-rest-params -- the app's callback gets exactly the arguments pg passed
       return run(last as Callback, this, arguments);
     };
     return true;
@@ -41,7 +41,7 @@ export function hookQueryCompletion(args: unknown[], done: (err?: unknown) => vo
     }
     if (typeof first.callback === 'function') {
       const cb = first.callback as Callback;
-      // eslint-disable-next-line prefer-rest-params
+      // eslint-disable-next-line prefer-rest-params -- the app's callback gets exactly the arguments pg passed
       args[0] = { ...first, callback(this: unknown, err: unknown) { done(err); return run(cb, this, arguments); } };
       return true;
     }

@@ -221,10 +221,6 @@ function declareArray<T>(
   return { elements: flat.map(toTemplate), matchers, joined };
 }
 
-function noopHandler(_req: unknown, _res: unknown, next: Next): unknown {
-  return next();
-}
-
 interface Originals { use: RouterMethod; route: RouterMethod }
 
 function patchRouterPrototype(proto: RouterPrototype, factory: RouterFactory, state: State): Originals {
@@ -239,7 +235,7 @@ function patchRouterPrototype(proto: RouterPrototype, factory: RouterFactory, st
 
   proto.use = function use(this: Router, first?: unknown) {
     const before = Array.isArray(this.stack) ? this.stack.length : 0;
-    // eslint-disable-next-line prefer-rest-params
+    // eslint-disable-next-line prefer-rest-params -- passes on exactly the arguments given, their count included
     const result = originals.use.apply(this, arguments as unknown as unknown[]);
     try {
       const path = useArgumentPath(first);
@@ -260,7 +256,7 @@ function patchRouterPrototype(proto: RouterPrototype, factory: RouterFactory, st
   };
 
   proto.route = function route(this: Router, path?: unknown) {
-    // eslint-disable-next-line prefer-rest-params
+    // eslint-disable-next-line prefer-rest-params -- passes on exactly the arguments given, their count included
     const result = originals.route.apply(this, arguments as unknown as unknown[]);
     try {
       const layer = Array.isArray(this.stack) ? this.stack[this.stack.length - 1] : undefined;

@@ -110,7 +110,7 @@ export class FastSpan implements Span, ReadableSpan {
     return this.endMs < 0;
   }
 
-  setAttribute(key: string, value: AttributeValue | undefined): this {
+  setAttribute(key: string, value: AttributeValue): this {
     if (this.endMs >= 0 || value === undefined || value === null || key.length === 0) return this;
     const attrs = this.attributes as Record<string, AttributeValue>;
     if (!Object.hasOwn(attrs, key) && Object.keys(attrs).length >= this.sink.attributeCountLimit) {

@@ -183,7 +183,7 @@ export function installHttpClientTracing(options: HttpClientTracingOptions): () 
   Object.defineProperty(http.ClientRequest.prototype, 'emit', {
     value: function (this: ClientRequest) {
       const ctx = this[kContext];
-      // eslint-disable-next-line prefer-rest-params
+      // eslint-disable-next-line prefer-rest-params -- hands the arguments object on: no array per emitted event
       return ctx === undefined ? emit.apply(this, arguments as unknown as unknown[]) : contexts.runApply(ctx, emit as never, this, arguments);
     },
     writable: true, configurable: true, enumerable: false,

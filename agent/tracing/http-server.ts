@@ -193,15 +193,15 @@ export function installHttpServerTracing(options: HttpServerTracingOptions): () 
   // An event nobody listens to is emitted as it is: entering a context costs a frame.
   const inContext = (original: EmitFn): EmitFn => function emit(this: unknown, event: unknown) {
     const context = (this as Emitter)[kContext];
-    // eslint-disable-next-line prefer-rest-params
+    // eslint-disable-next-line prefer-rest-params -- hands the arguments object on: no array per emitted event
     if (context === undefined || (this as Emitter).listenerCount(event) === 0) return original.apply(this, arguments as unknown as unknown[]);
-    // eslint-disable-next-line prefer-rest-params
+    // eslint-disable-next-line prefer-rest-params -- hands the arguments object on: no array per emitted event
     return contexts.runApply(context, original as never, this, arguments);
   };
   const serverEmit = (original: EmitFn): EmitFn => {
     const emit = function emit(this: unknown, event: unknown, _request: unknown, response: unknown) {
       const context = SERVER_EVENTS.has(event as string) ? (response as Emitter | undefined)?.[kContext] : undefined;
-      // eslint-disable-next-line prefer-rest-params
+      // eslint-disable-next-line prefer-rest-params -- hands the arguments object on: no array per emitted event
       return context === undefined ? original.apply(this, arguments as unknown as unknown[]) : contexts.runApply(context, original as never, this, arguments);
     };
     (emit as { [kServerEmit]?: true })[kServerEmit] = true;

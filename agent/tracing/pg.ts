@@ -69,7 +69,7 @@ export class PgTracingInstrumentation extends InstrumentationBase<Instrumentatio
 
   protected init() {
     return [
-      new InstrumentationNodeModuleDefinition('pg', ['>=8.0.3 <9'], (exports) => {
+      new InstrumentationNodeModuleDefinition('pg', ['>=8.0.3 <9'], (exports: unknown) => {
         const proto = (PgTracingInstrumentation.cjs(exports) as { Client?: { prototype?: Record<string, Fn> } })?.Client?.prototype;
         if (proto) {
           this._wrap(proto, 'query', (original: Fn) => this.patchQuery(original) as never);
@@ -83,7 +83,7 @@ export class PgTracingInstrumentation extends InstrumentationBase<Instrumentatio
           this._unwrap(proto, 'connect');
         }
       }),
-      new InstrumentationNodeModuleDefinition('pg-pool', ['>=2.0.0 <4'], (exports) => {
+      new InstrumentationNodeModuleDefinition('pg-pool', ['>=2.0.0 <4'], (exports: unknown) => {
         const Pool = PgTracingInstrumentation.cjs(exports) as { prototype?: Record<string, Fn> };
         if (this.options.connectSpans && Pool?.prototype) this._wrap(Pool.prototype, 'connect', (original: Fn) => this.patchPoolConnect(original) as never);
         return exports;
@@ -121,9 +121,7 @@ export class PgTracingInstrumentation extends InstrumentationBase<Instrumentatio
 
   private patchQuery(original: Fn): (this: PgClient) => unknown {
     const instrumentation = this;
-    return function query(this: PgClient): unknown {
-      // eslint-disable-next-line prefer-rest-params
-      const args = Array.prototype.slice.call(arguments) as unknown[];
+    return function query(this: PgClient, ...args: unknown[]): unknown {
       const parent = context.active();
       if (!instrumentation.isEnabled() || isTracingSuppressed(parent)) return original.apply(this, args);
       const startMs = performance.timeOrigin + performance.now();
@@ -149,7 +147,6 @@ export class PgTracingInstrumentation extends InstrumentationBase<Instrumentatio
       const name = typeof text === 'string' || plan !== undefined ? `pg.query:${plan ?? firstWord(text as string)}${namespace ? ` ${namespace}` : ''}` : 'pg.query';
       const span = instrumentation.startSpan(parent, name, attributes);
 
-      const client = this;
       let finished = false;
       const done = (err?: unknown) => {
         if (finished) return;
@@ -162,13 +159,13 @@ export class PgTracingInstrumentation extends InstrumentationBase<Instrumentatio
             span.end(endMs);
           }
           instrumentation.options.duration?.record(
-            (endMs - startMs) / 1000, DB_SYSTEM_NAME_VALUE_POSTGRESQL, operation, namespace, host, port, poolRegistry.poolNameOfClient(client) || undefined, errorType,
+            (endMs - startMs) / 1000, DB_SYSTEM_NAME_VALUE_POSTGRESQL, operation, namespace, host, port, poolRegistry.poolNameOfClient(this) || undefined, errorType,
           );
         } catch {
           // measuring must never break a query
         }
       };
-      let hooked = false;
+      let hooked: boolean;
       try {
         hooked = hookQueryCompletion(args, done, instrumentation.runnerIn(parent));
       } catch {
@@ -229,7 +226,7 @@ export class PgTracingInstrumentation extends InstrumentationBase<Instrumentatio
       const run = this.runnerIn(parent);
       cb = function (this: unknown, err: unknown) {
         end(err);
-        // eslint-disable-next-line prefer-rest-params
+        // eslint-disable-next-line prefer-rest-params -- the app's callback gets exactly the arguments pg passed
         return run(callback as Fn as never, this, arguments);
       };
     }
@@ -268,7 +265,7 @@ export class PgTracingInstrumentation extends InstrumentationBase<Instrumentatio
 /** As instrumentation-pg: the error's type and code, never its message (it may quote the query's data). */
 function endWithError(span: FastSpan, err: unknown): void {
   const e = err as { name?: unknown; code?: unknown; message?: unknown } | null;
-  span.recordException(`PostgreSQL error of type '${typeof e?.name === 'string' ? e.name : 'PostgreSQLError'}' occurred (code: ${e?.code ?? 'UNKNOWN'})`);
+  span.recordException(`PostgreSQL error of type '${typeof e?.name === 'string' ? e.name : 'PostgreSQLError'}' occurred (code: ${typeof e?.code === 'string' || typeof e?.code === 'number' ? e.code : 'UNKNOWN'})`);
   span.setStatus({ code: SpanStatusCode.ERROR, message: typeof e?.message === 'string' ? e.message : String(err) });
 }
 
@@ -289,6 +286,6 @@ function parameterTexts(values: unknown[]): string[] {
       const pg = value as { toPostgres?: () => unknown };
       return typeof pg.toPostgres === 'function' ? String(pg.toPostgres()) : JSON.stringify(value);
     }
-    return String(value);
+    return String(value as string | number | boolean | bigint);
   });
 }

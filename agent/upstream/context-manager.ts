@@ -100,9 +100,9 @@ function bindEmitter(storage: AsyncLocalStorage<Context>, context: Context, ee: 
   marked[BOUND] = true;
   const emit = ee.emit as Emit;
   ee.emit = function boundEmit(this: unknown): boolean {
-    // eslint-disable-next-line prefer-rest-params
+    // eslint-disable-next-line prefer-rest-params -- hands the arguments object on: no array per emitted event
     if (storage.getStore() === context) return emit.apply(this, arguments as unknown as unknown[]);
-    // eslint-disable-next-line prefer-rest-params
+    // eslint-disable-next-line prefer-rest-params -- hands the arguments object on: no array per emitted event
     return storage.run(context, applyEmit, emit, this, arguments);
   } as EventEmitter['emit'];
   return ee;

@@ -83,7 +83,7 @@ export function fastMaybeAddAttribute(original: MaybeAdd): MaybeAdd {
  * Installs both fast paths on @opentelemetry/core's exports (once). Returns whether they are in
  * effect. Never throws. `core` is for tests, which pass a fake module.
  */
-export function installFastAttributes(core: Record<string | symbol, unknown> = require('@opentelemetry/core')): boolean {
+export function installFastAttributes(core = require('@opentelemetry/core') as Record<string | symbol, unknown>): boolean {
   try {
     if (core[FAST]) return true;
     const clean = core.cleanAttributes;

@@ -1,7 +1,7 @@
 // Preloaded by bench:agent into every app (before the agent): counts young-generation garbage
 // collections and answers over IPC, so the bench can tell bytes allocated per request. With the
 // semi-space fixed (--min/--max-semi-space-size), each scavenge marks one semi-space of allocation.
-const { PerformanceObserver, constants } = require('node:perf_hooks');
+const { constants } = require('node:perf_hooks');
 
 let scavenges = 0;
 new PerformanceObserver((list) => {

@@ -66,7 +66,7 @@ export async function convertStream(opts: ConvertOptions): Promise<ConvertSummar
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const c of opts.input) {
-      const chunk: Buffer = typeof c === 'string' ? Buffer.from(c) : c;
+      const chunk: Buffer = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
       size += chunk.length;
       if (size > opts.maxLineBytes) break;
       chunks.push(chunk);

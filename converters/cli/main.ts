@@ -119,7 +119,7 @@ async function run(argv: string[]): Promise<number> {
     });
     if (positionals.length > 0) throw new UsageError(`bridge takes no positional arguments, got "${positionals[0]}"`);
     if (values.forward !== undefined) {
-      let ok = false;
+      let ok: boolean;
       try { ok = /^https?:$/.test(new URL(values.forward).protocol); } catch { ok = false; }
       if (!ok) throw new UsageError(`--forward must be an http(s) URL, got "${values.forward}"`);
     }

@@ -39,7 +39,7 @@ export async function* readRecords(input: Readable, opts: RecordReaderOptions): 
   };
 
   for await (const raw of input) {
-    const chunk: Buffer = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    const chunk: Buffer = typeof raw === 'string' ? Buffer.from(raw) : (raw as Buffer);
     total += chunk.length;
     opts.onBytes?.(total);
     if (mode === 'whole') {
@@ -80,7 +80,6 @@ export async function* readRecords(input: Readable, opts: RecordReaderOptions): 
             const rest = chunk.subarray(nl + 1);
             whole.push(Buffer.from(text + '\n'), rest);
             wholeBytes = text.length + 1 + rest.length;
-            start = chunk.length;
             break;
           }
         }

@@ -12,7 +12,7 @@ describe('CLI progress bar', () => {
     const p = createProgress(4 * PROGRESS_MIN_BYTES, stream);
     p.update(2 * PROGRESS_MIN_BYTES, 10);
     p.done();
-    expect(writes[0]).toMatch(/^\r\[=+ +\]  50% 128\.0 MiB\/256\.0 MiB 10 records/);
+    expect(writes[0]).toMatch(/^\r\[=+ +\] {2}50% 128\.0 MiB\/256\.0 MiB 10 records/);
     expect(writes.at(-1)).toBe('\r\u001b[K');
   });
   it('stays silent when stderr is not a terminal or the input is small', () => {

@@ -66,8 +66,8 @@ describe('dev view and /_profile in a real app (express + pg under --require)', 
     await fetch(`${app.baseUrl}/fail`).then((r) => r.text());
     await eventually(() => `the /fail tree on stderr:\n${app.stderr()}`, () => app.stderr().includes('request GET /fail'));
     const err = app.stderr();
-    expect(err).toMatch(/── GET \/users\/:id  trace [0-9a-f-]{36}\nrequest GET \/users\/7  \d+ ms\n(.*\n)*?[├└]─ query postgresql: SELECT \$1::int AS id, current_database\(\) AS db  \d+ ms/);
-    expect(err).toMatch(/request GET \/fail  \d+ ms ✗\n(.*\n)*?└─ response 500  \d+ ms/);
+    expect(err).toMatch(/── GET \/users\/:id {2}trace [0-9a-f-]{36}\nrequest GET \/users\/7 {2}\d+ ms\n(.*\n)*?[├└]─ query postgresql: SELECT \$1::int AS id, current_database\(\) AS db {2}\d+ ms/);
+    expect(err).toMatch(/request GET \/fail {2}\d+ ms ✗\n(.*\n)*?└─ response 500 {2}\d+ ms/);
   });
 
   it('serves each request\'s own document on /_profile, and nothing of other traces', async () => {

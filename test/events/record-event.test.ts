@@ -6,6 +6,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@open
 import { MeterProvider, MetricReader, type DataPoint } from '@opentelemetry/sdk-metrics';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { recordEvent, startExecution } from '../../agent/events';
+import { flattenForAttributes } from '../../agent/events/meta';
 
 class CollectingReader extends MetricReader {
   protected onShutdown(): Promise<void> { return Promise.resolve(); }
@@ -112,6 +113,16 @@ describe('recordEvent', () => {
     expect(() => recordEvent('cyclic', cyclic)).not.toThrow();
     expect(recordEvent('', {})).toBeUndefined();
     expect(() => recordEvent(undefined as unknown as string, 5 as never)).not.toThrow();
+  });
+});
+
+describe('flattenForAttributes', () => {
+  it('dots nested keys, keeps arrays of one type, writes other arrays as JSON (joined when JSON cannot), leaves functions and symbols out', () => {
+    const meta = { a: { b: 1 }, tags: ['x', 'y'], mixed: [1, 'a'], empty: [], big: [1n, 2n], fn: () => 1, sym: Symbol('s'), none: null };
+    // Strict: a key present with an undefined value is not the same as a key left out.
+    expect(flattenForAttributes(meta, 'meta.')).toStrictEqual({
+      'meta.a.b': 1, 'meta.tags': ['x', 'y'], 'meta.mixed': '[1,"a"]', 'meta.empty': '[]', 'meta.big': '1,2',
+    });
   });
 });
 

@@ -1,3 +1,6 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatProblem, loadConfig } from '../../agent/bootstrap/load-config';
 import { signalEndpoint } from '../../agent/runtime/otlp-endpoints';
@@ -33,15 +36,15 @@ describe('OTLP export settings', () => {
   });
 
   it('takes compression and temporality from the config file too', () => {
-    const file = require('node:path').join(require('node:os').tmpdir(), `oc-export-${process.pid}.json`);
-    require('node:fs').writeFileSync(file, JSON.stringify({ exporter: { compression: 'GZIP', metricsTemporalityPreference: 'delta' } }));
+    const file = join(tmpdir(), `oc-export-${process.pid}.json`);
+    writeFileSync(file, JSON.stringify({ exporter: { compression: 'GZIP', metricsTemporalityPreference: 'delta' } }));
     try {
       const { config, problems } = loadConfig({ OTEL_COMPANION_CONFIG_FILE: file });
       expect(problems).toEqual([]);
       expect(config.export.otlpCompression).toBe('gzip');
       expect(config.export.otlpMetricsTemporalityPreference).toBe('delta');
     } finally {
-      require('node:fs').rmSync(file, { force: true });
+      rmSync(file, { force: true });
     }
   });
 

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import express from 'express';
 import { Pool } from 'pg';
 import { healthRouter, markReady, markShuttingDown, memoryCheck, pgCheck, type HealthCheck, type HealthReport } from '../../agent/health';

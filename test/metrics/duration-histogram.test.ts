@@ -197,7 +197,6 @@ function durationValue(boundaries: readonly number[], withNaN: boolean) {
     fc.double({ min: 0, max: 12, noNaN: true }),
   );
 }
-const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 
 function opArb(withNaN: boolean): fc.Arbitrary<Op> {
   const httpValue = durationValue(DEFAULT_HTTP_DURATION_BUCKETS, withNaN);

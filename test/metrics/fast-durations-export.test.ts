@@ -86,7 +86,7 @@ async function scrape(port: number): Promise<string> {
       if (res.ok) return await res.text();
       throw new Error(`HTTP ${res.status}`);
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`the Prometheus endpoint on port ${port} did not answer within 10 s (${(err as Error).message})`);
+      if (Date.now() > deadline) throw new Error(`the Prometheus endpoint on port ${port} did not answer within 10 s (${(err as Error).message})`, { cause: err });
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -5,6 +5,7 @@
  * redactor forced to throw on chosen items; healthy items in the same run show that every path works.
  */
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -16,7 +17,7 @@ import { REPO_ROOT } from '../helpers/run-app';
 
 // The compiled agent (npm test builds first): the dev view loads the converters lazily at run time,
 // as it does in an app.
-const dist = (path: string) => require(`${REPO_ROOT}/dist/${path}`);
+const dist = (path: string): unknown => createRequire(__filename)(`${REPO_ROOT}/dist/${path}`);
 const { loadConfig } = dist('agent/bootstrap/load-config.js') as typeof import('../../agent/bootstrap/load-config');
 const { processorPipelineFor } = dist('agent/bootstrap/start-agent.js') as typeof import('../../agent/bootstrap/start-agent');
 const { createDevView } = dist('agent/devview/index.js') as typeof import('../../agent/devview');

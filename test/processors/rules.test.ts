@@ -24,7 +24,7 @@ describe('keys, case-insensitive, at any depth', () => {
   });
 
   it('masks at any depth of objects and arrays, and numbers under sensitive keys', () => {
-    const out = r.value({ a: { b: [{ c: { Secret: 's', pin: 1234, fine: 'ok' } }] } }) as any;
+    const out = r.value({ a: { b: [{ c: { Secret: 's', pin: 1234, fine: 'ok' } }] } }) as { a: { b: Array<{ c: unknown }> } };
     expect(out.a.b[0].c).toEqual({ Secret: '[REDACTED]', pin: '[REDACTED]', fine: 'ok' });
   });
 
@@ -218,7 +218,7 @@ describe('values of any shape', () => {
     const err = new Error('failed with password=hunter2');
     const out = r.value({
       cyc, deep, buf: Buffer.from('secret bytes'), when: new Date(0), err, map: new Map([['token', 't']]), fn: () => 1, big: 10n,
-    }) as Record<string, any>;
+    }) as Record<string, unknown> & { err: { message: string; stack: string } };
     expect(out.cyc).toEqual({ name: 'x', self: '[circular]' });
     expect(JSON.stringify(out.deep)).toContain('[depth limit]');
     expect(out.buf).toBe('[REDACTED:binary 12 bytes]');

@@ -16,7 +16,7 @@ import { getPgUrl } from '../helpers/postgres';
 import { runApp, type RunningApp } from '../helpers/run-app';
 import { makeTestRunDir, removeRunDir, start, type RunningStack } from '../../scripts/stack/native.mjs';
 import { startAlertWebhook, type AlertWebhook } from '../../scripts/stack/alert-webhook.mjs';
-import { flatten, getJson, logsByTraceId, promQuery as query, type FlatSpan } from './stores';
+import { flatten, getJson, logsByTraceId, promQuery as query, type FlatSpan, type JaegerTraces, type PromApiResponse, type SpmMetrics } from './stores';
 
 
 const SERVICE = 'demo-app-e2e';
@@ -114,7 +114,7 @@ describe.runIf(canRunStack)('the stack, end to end with real binaries', { timeou
       'query.start_time_max': new Date(Date.now() + 60_000).toISOString(),
       'query.num_traces': '1000',
     });
-    const body = await getJson(`${stack.urls.jaeger}/api/v3/traces?${q}`);
+    const body = await getJson<JaegerTraces>(`${stack.urls.jaeger}/api/v3/traces?${q}`);
     return flatten(body.result);
   }
 
@@ -163,20 +163,20 @@ describe.runIf(canRunStack)('the stack, end to end with real binaries', { timeou
   it("serves the service's calls, latencies and errors on Jaeger's Monitor (SPM) API", { timeout: 150_000 }, async () => {
     const params = (extra: Record<string, string> = {}) =>
       new URLSearchParams({ service: SERVICE, endTs: String(Date.now()), lookback: '600000', step: '5000', ratePer: '60000', spanKind: 'server', ...extra });
-    const points = (body: any) =>
-      (body.metrics ?? []).flatMap((m: any) => m.metricPoints ?? []).map((p: any) => Number(p.gaugeValue?.doubleValue ?? NaN)).filter((v: number) => Number.isFinite(v));
+    const points = (body: SpmMetrics) =>
+      (body.metrics ?? []).flatMap((m) => m.metricPoints ?? []).map((p) => Number(p.gaugeValue?.doubleValue ?? NaN)).filter((v) => Number.isFinite(v));
     const calls = await eventually('SPM call rates', async () => {
-      const v = points(await getJson(`${stack.urls.jaeger}/api/metrics/calls?${params()}`));
+      const v = points(await getJson<SpmMetrics>(`${stack.urls.jaeger}/api/metrics/calls?${params()}`));
       return v.some((x: number) => x > 0) ? v : undefined;
     });
     expect(Math.max(...calls)).toBeGreaterThan(0);
     const latencies = await eventually('SPM p95 latencies', async () => {
-      const v = points(await getJson(`${stack.urls.jaeger}/api/metrics/latencies?${params({ quantile: '0.95' })}`));
+      const v = points(await getJson<SpmMetrics>(`${stack.urls.jaeger}/api/metrics/latencies?${params({ quantile: '0.95' })}`));
       return v.some((x: number) => x > 0) ? v : undefined;
     });
     expect(Math.max(...latencies)).toBeGreaterThan(0);
     const errors = await eventually('SPM error rates', async () => {
-      const v = points(await getJson(`${stack.urls.jaeger}/api/metrics/errors?${params()}`));
+      const v = points(await getJson<SpmMetrics>(`${stack.urls.jaeger}/api/metrics/errors?${params()}`));
       return v.some((x: number) => x > 0) ? v : undefined;
     });
     // /participants/export fails: a third of the steady traffic.
@@ -229,13 +229,13 @@ describe.runIf(canRunStack)('the stack, end to end with real binaries', { timeou
         start: String((startedAt - 60_000) / 1000),
         end: String(Date.now() / 1000 + 60),
       });
-      const body = await getJson(`${stack.urls.prometheus}/api/v1/query_exemplars?${q}`);
-      const list = (body.data ?? []).flatMap((series: any) => series.exemplars ?? []);
+      const body = await getJson<PromApiResponse<Array<{ exemplars?: Array<{ labels?: { trace_id?: string } }> }>>>(`${stack.urls.prometheus}/api/v1/query_exemplars?${q}`);
+      const list = (body.data ?? []).flatMap((series) => series.exemplars ?? []);
       return list.length ? list : undefined;
     });
-    const traceId = exemplars.map((e: any) => e.labels?.trace_id).find(Boolean);
+    const traceId = exemplars.map((e) => e.labels?.trace_id).find(Boolean);
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
-    const trace = await getJson(`${stack.urls.jaeger}/api/v3/traces/${traceId}`);
+    const trace = await getJson<JaegerTraces>(`${stack.urls.jaeger}/api/v3/traces/${traceId}`);
     expect(flatten(trace.result).length).toBeGreaterThan(0);
   });
 
@@ -282,7 +282,7 @@ describe.runIf(canRunStack)('the stack, end to end with real binaries', { timeou
     expect(queries.filter((q) => q.source === 'dashboard').length).toBeGreaterThan(10);
     // Parse errors are immediate; data may need a few more scrapes.
     for (const q of queries) {
-      const body = await getJson(`${stack.urls.prometheus}/api/v1/query?${new URLSearchParams({ query: q.expr })}`).catch((err: Error) => ({
+      const body = await getJson<PromApiResponse>(`${stack.urls.prometheus}/api/v1/query?${new URLSearchParams({ query: q.expr })}`).catch((err: Error): PromApiResponse => ({
         status: 'error',
         error: err.message,
       }));

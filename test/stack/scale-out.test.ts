@@ -27,7 +27,7 @@ import { makeTestRunDir, removeRunDir, start, type RunningStack } from '../../sc
 import { getPgUrl } from '../helpers/postgres';
 import { runApp } from '../helpers/run-app';
 import { canRunScaleStack, eventually, scaleBinaries } from './stack-binaries';
-import { getJson, jaegerTrace, logsByTraceId, promQuery } from './stores';
+import { getJson, jaegerTrace, logsByTraceId, promQuery, type JaegerTraces, type PromApiResponse, type SpmMetrics } from './stores';
 
 const run = promisify(execFile);
 const SENDER = join(__dirname, 'fixtures/trace-parts.mjs');
@@ -192,15 +192,15 @@ describe.runIf(canRunScaleStack)('scale-out profile, tail sampling on (the defau
   it("serves Jaeger's Monitor tab from Thanos, summed across gateways, and every dashboard query parses on Thanos", async () => {
     const params = new URLSearchParams({ service: 'scale-metrics-server', endTs: String(Date.now()), lookback: '600000', step: '5000', ratePer: '60000' });
     const calls = await eventually('SPM call rates from Thanos', async () => {
-      const body = await getJson(`${stack!.urls.jaeger}/api/metrics/calls?${params}`);
-      const values = (body.metrics ?? []).flatMap((m: any) => m.metricPoints ?? []).map((p: any) => Number(p.gaugeValue?.doubleValue ?? NaN));
-      return values.some((v: number) => v > 0) ? body : undefined;
+      const body = await getJson<SpmMetrics>(`${stack!.urls.jaeger}/api/metrics/calls?${params}`);
+      const values = (body.metrics ?? []).flatMap((m) => m.metricPoints ?? []).map((p) => Number(p.gaugeValue?.doubleValue ?? NaN));
+      return values.some((v) => v > 0) ? body : undefined;
     }, 120_000, 3000);
     // One series per operation for the service, whatever the number of gateways.
-    const labels = calls.metrics.map((m: any) => JSON.stringify(m.labels));
+    const labels = (calls.metrics ?? []).map((m) => JSON.stringify(m.labels));
     expect(new Set(labels).size).toBe(labels.length);
     for (const q of allQueries().filter((x) => x.source === 'dashboard')) {
-      const body = await getJson(`${thanos()}/api/v1/query?${new URLSearchParams({ query: q.expr })}`);
+      const body = await getJson<PromApiResponse>(`${thanos()}/api/v1/query?${new URLSearchParams({ query: q.expr })}`);
       expect(body.status, `${q.file} ${q.where}: ${q.expr}`).toBe('success');
     }
   });
@@ -259,9 +259,9 @@ describe.runIf(canRunScaleStack)('scale-out profile, tail sampling on (the defau
           'query.start_time_min': new Date(Date.now() - 600_000).toISOString(),
           'query.start_time_max': new Date(Date.now() + 60_000).toISOString(),
         });
-        const body = await getJson(`${stack!.urls.jaeger}/api/v3/traces?${q}`);
-        const spans = (body.result?.resourceSpans ?? []).flatMap((rs: any) => rs.scopeSpans.flatMap((ss: any) => ss.spans));
-        return spans.find((s: any) => s.name.includes('/participants/export'))?.traceId as string | undefined;
+        const body = await getJson<JaegerTraces>(`${stack!.urls.jaeger}/api/v3/traces?${q}`);
+        const spans = (body.result?.resourceSpans ?? []).flatMap((rs) => (rs.scopeSpans ?? []).flatMap((ss) => ss.spans ?? []));
+        return spans.find((s) => s.name.includes('/participants/export'))?.traceId;
       }, 120_000, 2000);
       const records = await eventually('its log records in VictoriaLogs (cluster)', async () => {
         const found = await logsByTraceId(stack!.urls.logs, traceId);

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- Express 4 and 5 are loaded at run time through require: their apps, requests and layers are untyped here */
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
@@ -15,7 +16,6 @@ import { REPO_ROOT } from '../helpers/run-app';
 // cover the agent end to end; these cover the edges of Express routing and what the recorder
 // leaves alone.
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Express = any;
 
 const instrumentation = new ExpressRouteInstrumentation();

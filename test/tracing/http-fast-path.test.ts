@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,7 +138,6 @@ describe('fast pipeline: the agent\'s own HTTP spans', () => {
 
   it('traces https servers with url.scheme https', async () => {
     const body = await new Promise<string>((resolve, reject) => {
-      const https = require('node:https') as typeof import('node:https');
       https.get({ host: '127.0.0.1', port: tlsPort, path: '/hello', rejectUnauthorized: false }, (res) => {
         let text = '';
         res.on('data', (c) => (text += c));

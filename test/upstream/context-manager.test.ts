@@ -121,6 +121,6 @@ describe('CompanionContextManager.runApply with a context that keeps its scope',
 });
 
 function argumentsOf(..._values: unknown[]): IArguments {
-  // eslint-disable-next-line prefer-rest-params
+  // eslint-disable-next-line prefer-rest-params -- the code under test takes a real arguments object
   return arguments;
 }

@@ -24,6 +24,7 @@ function upstream<T>(real: () => T, fake: () => T): T {
 
 describe('upstream overrides are in effect on the pinned versions', () => {
   it('core: cleanAttributes and maybeAddAttribute are replaced by the fast paths', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS exports object itself: an import gives a read-only namespace
     const core = upstream<Record<string | symbol, unknown>>(() => require('@opentelemetry/core'), () => ({}));
     expect(installFastAttributes(core)).toBe(true);
     const originals = core[Symbol.for('otel-companion.fast-attributes')] as Record<string, unknown> | undefined;
@@ -46,6 +47,7 @@ describe('upstream overrides are in effect on the pinned versions', () => {
   });
 
   it('winston: the transport class of instrumentation-winston still has the name createLogger removes', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded as the agent loads it, through Node's require
     const load = upstream<() => unknown>(() => () => require('@opentelemetry/winston-transport'), () => () => ({}));
     expect(winstonTransportMatchActive(load)).toBe(true);
   });
