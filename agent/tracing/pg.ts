@@ -23,7 +23,10 @@ export interface PgTracingOptions {
   readonly sink: FastSpanSink;
   readonly sampler: Sampler;
   readonly contexts: ContextRunner;
-  /** `pg-pool.connect` and `pg.connect` spans (OTEL_COMPANION_PG_POOL_CONNECT_SPANS). */
+  /**
+   * `pg-pool.connect` and `pg.connect` spans (OTEL_COMPANION_PG_POOL_CONNECT_SPANS): for the pool,
+   * only connects that wait for a client or open a connection.
+   */
   readonly connectSpans: boolean;
   /** `db.postgresql.values`: the bound parameters, as text (OTEL_COMPANION_DB_RECORD_PARAMETERS; redacted like any attribute). */
   readonly recordParameters: boolean;
@@ -36,7 +39,12 @@ interface PgClient {
   connectionParameters?: { host?: unknown; port?: unknown; database?: unknown };
 }
 interface QueryConfig { text?: unknown; name?: unknown; values?: unknown }
-interface PgPool { options?: { connectionString?: unknown; database?: unknown; host?: unknown; port?: unknown; idleTimeoutMillis?: unknown; maxClient?: unknown } }
+interface PgPool {
+  options?: { connectionString?: unknown; database?: unknown; host?: unknown; port?: unknown; idleTimeoutMillis?: unknown; maxClient?: unknown };
+  /** pg-pool's public counts: idle clients, and callers waiting for one. */
+  readonly idleCount?: number;
+  readonly waitingCount?: number;
+}
 type Fn = (this: unknown, ...args: unknown[]) => unknown;
 
 const NO_LINKS: Link[] = [];
@@ -190,7 +198,7 @@ export class PgTracingInstrumentation extends InstrumentationBase<Instrumentatio
     const instrumentation = this;
     return function connect(this: PgPool, callback?: unknown): unknown {
       const parent = context.active();
-      if (!instrumentation.isEnabled() || isTracingSuppressed(parent)) return original.call(this, callback);
+      if (!instrumentation.isEnabled() || isTracingSuppressed(parent) || servedAtOnce(this)) return original.call(this, callback);
       const span = instrumentation.startSpan(parent, 'pg-pool.connect', { ...instrumentation.poolAttributesOf(this) });
       return instrumentation.traceConnect(span, parent, original, this, callback);
     };
@@ -288,4 +296,15 @@ function parameterTexts(values: unknown[]): string[] {
     }
     return String(value as string | number | boolean | bigint);
   });
+}
+
+/**
+ * Whether pg-pool hands this connect an idle client on the next tick, without waiting or opening a
+ * connection: more idle clients than callers already waiting. Such a connect takes microseconds and
+ * its span would tell nothing (every `pool.query` makes one), so it gets none; the connects that
+ * wait for a client or open one keep theirs, and the pool gauges count the rest.
+ */
+function servedAtOnce(pool: PgPool): boolean {
+  const idle = pool.idleCount;
+  return typeof idle === 'number' && idle > (pool.waitingCount ?? 0);
 }

@@ -16,5 +16,5 @@ export const tracingSettings = {
   propagators: list({ env: 'OTEL_PROPAGATORS', file: 'propagators', default: ['tracecontext', 'baggage'], item: /^(tracecontext|baggage|none)$/, itemText: 'tracecontext, baggage or none', description: 'Context propagation formats.' }),
   attributeValueLengthLimit: int({ env: 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', file: 'limits.attributeValueLength', default: 8192, min: 32, description: 'Longer string attributes are truncated.' }),
   expressLayerSpans: bool({ env: 'OTEL_COMPANION_EXPRESS_LAYER_SPANS', file: 'express.layerSpans', default: false, description: 'One span per Express middleware/router layer (off: the route still reaches the server span).' }),
-  pgPoolConnectSpans: bool({ env: 'OTEL_COMPANION_PG_POOL_CONNECT_SPANS', file: 'pg.poolConnectSpans', default: true, description: 'A span for each pg.Pool connect.' }),
+  pgPoolConnectSpans: bool({ env: 'OTEL_COMPANION_PG_POOL_CONNECT_SPANS', file: 'pg.poolConnectSpans', default: true, description: 'pg-pool.connect spans for the pool connects that wait for a client or open a connection (with pg.connect), on the default pipeline; a connect served at once by an idle client gets none. On the upstream pipeline: every pool connect.' }),
 } as const;

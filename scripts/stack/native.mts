@@ -95,6 +95,15 @@ const NATIVE_ADDRESSES: Record<string, string> = {
 const addressOf = (service: string) => NATIVE_ADDRESSES[service] ?? '127.0.0.1';
 
 /**
+ * Nodes of one cluster listen on the same ports natively, each on its own address, as in a real
+ * cluster: a Cassandra driver dials the peers it discovers (system.peers) on one port for all
+ * nodes, its `port:` setting. With a port per node, Jaeger's driver replaced the listed nodes by
+ * discovered ones on the wrong port whenever its control connection moved, and had no host left.
+ */
+const CLUSTERS: string[][] = [['cassandra-1', 'cassandra-2']];
+const clusterOf = (service: string) => CLUSTERS.find((c) => c.includes(service));
+
+/**
  * Config files that differ natively, by design: swapped in the command line and recorded as a
  * `native-variant` rewrite. The agent collectors find the gateways by DNS in compose; natively
  * there is no DNS for several loopback addresses, so they use the static list.
@@ -328,10 +337,27 @@ export class PortReservations {
 
   /** A free port on `host` (a loopback address), held until release(). */
   take(host = '127.0.0.1'): Promise<number> {
+    return this.bind(host, 0).then((port) => port!);
+  }
+
+  /** One port free on every address of `hosts`, held on each until release(). */
+  async takeOnAll(hosts: string[]): Promise<number> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = await this.take(hosts[0]);
+      let all = true;
+      for (const host of hosts.slice(1)) if ((await this.bind(host, port)) === undefined) all = false;
+      // A port taken on one address only stays held, so the next attempt gets another one.
+      if (all) return port;
+    }
+    throw new Error(`no port free on all of ${hosts.join(', ')} after 50 attempts`);
+  }
+
+  /** Binds host:port (0: any); the port, or undefined when it is in use. */
+  private bind(host: string, port: number): Promise<number | undefined> {
     return new Promise((resolvePort, reject) => {
       const srv = createServer();
-      srv.once('error', reject);
-      srv.listen(0, host, () => {
+      srv.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' && port !== 0 ? resolvePort(undefined) : reject(err)));
+      srv.listen(port, host, () => {
         const address = srv.address();
         this.held.push(srv);
         resolvePort(typeof address === 'object' && address ? address.port : 0);
@@ -424,18 +450,24 @@ async function planWithPorts(options: NativeStackOptions, reservations: PortRese
   const portMap = new Map<string, Map<number, number>>();
   const hostPortOwner = new Map<number, [string, number]>();
   const used = new Set<string>();
+  // A cluster's native port per container port, chosen by its first node, free on every node's address.
+  const clusterPorts = new Map<string, number>();
   for (const name of services) {
     const map = new Map<number, number>();
     const address = addressOf(name);
+    const cluster = clusterOf(name)?.filter((node) => services.includes(node));
     for (const { port, hostPort } of containerPorts(name, compose.services[name])) {
+      const clusterKey = cluster && `${cluster.join(',')}:${port}`;
       let native: number;
-      if (reservations) native = await reservations.take(address);
+      if (clusterKey && clusterPorts.has(clusterKey)) native = clusterPorts.get(clusterKey)!;
+      else if (reservations) native = cluster ? await reservations.takeOnAll(cluster.map(addressOf)) : await reservations.take(address);
       else if (hostPort) native = hostPort;
       else {
         // Unpublished: +20000, and the next free one when two services expose the same port.
         native = port + UNPUBLISHED_PORT_OFFSET;
-        while (used.has(`${address}:${native}`)) native++;
+        while ((cluster ?? [name]).some((node) => used.has(`${addressOf(node)}:${native}`))) native++;
       }
+      if (clusterKey) clusterPorts.set(clusterKey, native);
       if (used.has(`${address}:${native}`)) throw new Error(`native port ${address}:${native} planned twice (services.${name}, container port ${port})`);
       used.add(`${address}:${native}`);
       map.set(port, native);
@@ -455,6 +487,11 @@ async function planWithPorts(options: NativeStackOptions, reservations: PortRese
     for (const [port, native] of map) {
       sharedRules.push({ re: new RegExp(`(?<![\\w.-])${escapeRe(name)}:${port}(?!\\d)`, 'g'), to: `${addressOf(name)}:${native}`, kind: 'host-port' });
     }
+  }
+  // A client's `port:` for a cluster (Jaeger's Cassandra connection.port): the cluster's native port.
+  for (const [key, native] of clusterPorts) {
+    const port = key.slice(key.lastIndexOf(':') + 1);
+    sharedRules.push({ re: new RegExp(`(?<=^\\s*port:\\s*)${port}(?!\\d)`, 'gm'), to: String(native), kind: 'host-port' });
   }
   for (const [name, address] of Object.entries(NATIVE_ADDRESSES)) {
     if (!portMap.has(name)) continue;

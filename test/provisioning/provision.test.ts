@@ -49,6 +49,6 @@ describe('provision.sh', () => {
   it('refuses an unknown step, listing the known ones', () => {
     const { status, output } = bash([PROVISION, 'no-such-step'], {});
     expect(status).toBe(1);
-    expect(output).toMatch(/unknown step 'no-such-step'; steps: apt collector jaeger compose-check dashboard-linter promtool-v3 fixtures/);
+    expect(output).toMatch(/unknown step 'no-such-step'; steps: apt collector jaeger compose-check dashboard-linter promtool-v3 thanos victorialogs cassandra fixtures/);
   });
 });

@@ -77,9 +77,12 @@ describe.each(expressVariants)('$name', ({ script, preload, filesRoute }) => {
     expect(cur?.spanId).toBe(server.spanId);
   });
 
-  it('traces pool connect', async () => {
-    const { spans } = await traceOf('/literal');
-    expect(spans.some((s) => s.name.startsWith('pg-pool.connect') || s.name.startsWith('pg.connect'))).toBe(true);
+  it('traces a pool connect that opens a connection, with pg.connect under it', async () => {
+    const { spans, server } = await traceOf('/pool/fresh');
+    const poolConnect = spans.find((s) => s.name === 'pg-pool.connect');
+    const connect = spans.find((s) => s.name === 'pg.connect');
+    expect(poolConnect?.parentSpanId, JSON.stringify(spans.map((s) => s.name))).toBe(server.spanId);
+    expect(connect?.parentSpanId).toBe(poolConnect?.spanId);
   });
 
   it('marks a thrown error as a 500 with ERROR status', async () => {
