@@ -8,8 +8,8 @@ import { agentLog } from '../runtime/agent-log';
  * instrumentation. createLogger() brings its own OTLP transport (each record exported once), so
  * it removes the instrumentation's, matched by constructor name. If the name changes, both stay
  * and records are exported twice; the check in test/upstream/overrides.test.ts fails first.
- * Would be unnecessary with an option to skip chosen loggers:
- * https://github.com/open-telemetry/opentelemetry-js-contrib/issues/2090
+ * Would be unnecessary if the instrumentation took the transport to add as an option:
+ * https://github.com/open-telemetry/opentelemetry-js-contrib/issues/2558
  */
 export const INSTRUMENTATION_TRANSPORT_CLASS = 'OpenTelemetryTransportV3';
 
