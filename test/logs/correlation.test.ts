@@ -78,6 +78,18 @@ describe('logs under the preload agent', () => {
     expect(outside!.trace_id).toBeUndefined();
   });
 
+  it("writes the server span's http.route on the access line for a router mounted on a path with a parameter", async () => {
+    const res = await fetch(`${app.baseUrl}/tenants/acme/orders/7`);
+    expect(await res.json()).toEqual({ tenant: 'acme', order: '7' });
+    const route = '/tenants/:tenant/orders/:orderId';
+    await receiver.waitFor(() => receiver.spans().some((s) => s.kind === 2 && s.attributes['http.route'] === route), 15_000, 'server span of the mounted route');
+    const server = receiver.spans().find((s) => s.kind === 2 && s.attributes['http.route'] === route)!;
+    const access = await eventually(() => `the access line of /tenants/acme/orders/7 on stdout:\n${app.stdout()}`, () =>
+      jsonLines(app.stdout()).find((l) => l.message === 'request completed' && l['url.path'] === '/tenants/acme/orders/7'));
+    // Express's own req.baseUrl + req.route.path would give the same template here; the span's is the one logged.
+    expect(access).toMatchObject({ trace_id: server.traceId, 'http.route': route, 'http.response.status_code': 200 });
+  });
+
   it('sends each record over OTLP exactly once, linked to the span', async () => {
     await receiver.waitFor(() => receiver.logs().some((l) => l.body === 'own logger line'), 15_000, 'app logger record');
     await receiver.waitFor(() => receiver.logs().some((l) => l.body === 'working'), 15_000, 'createLogger record');
