@@ -1,6 +1,7 @@
 // ESLint for every source file we write: the shipped agent and converters, scripts, benchmarks,
-// tests, the alert and dashboard generators, and the examples. Formatting is not checked here: the
-// code keeps one hand style, and .editorconfig carries its basics.
+// tests, the alert and dashboard generators, and the examples. Formatting: @stylistic's rules for
+// the one hand style the code keeps (`npm run format` fixes what they report); line length is not
+// one of them, since long log and assertion lines read better whole.
 //
 // TypeScript 7 (the `tsc` that builds and type-checks the project) ships no JavaScript compiler
 // API, and typescript-eslint needs one to parse TypeScript and to ask for types. package.json
@@ -9,6 +10,7 @@
 // whose `tsc` is the one npm scripts run. 6.0 and 7.0 check types alike.
 import eslintComments from '@eslint-community/eslint-plugin-eslint-comments/configs';
 import js from '@eslint/js';
+import stylistic from '@stylistic/eslint-plugin';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -84,5 +86,23 @@ export default defineConfig(
     // The agent writes through runtime/agent-log.ts only: one prefix, one level switch, stderr.
     files: ['agent/**/*.ts'],
     rules: { 'no-console': 'error' },
+  },
+  {
+    // Formatting, every file.
+    plugins: { '@stylistic': stylistic },
+    rules: {
+      '@stylistic/indent': ['error', 2, { SwitchCase: 1, ignoredNodes: ['TemplateLiteral *', 'ConditionalExpression *'] }],
+      '@stylistic/quotes': ['error', 'single', { avoidEscape: true, allowTemplateLiterals: 'always' }],
+      '@stylistic/semi': ['error', 'always'],
+      '@stylistic/comma-dangle': ['error', 'always-multiline'],
+      '@stylistic/comma-spacing': 'error',
+      '@stylistic/keyword-spacing': 'error',
+      '@stylistic/space-infix-ops': 'error',
+      '@stylistic/space-before-blocks': 'error',
+      '@stylistic/arrow-parens': ['error', 'always'],
+      '@stylistic/no-trailing-spaces': 'error',
+      '@stylistic/eol-last': 'error',
+      '@stylistic/no-multiple-empty-lines': ['error', { max: 1, maxEOF: 0, maxBOF: 0 }],
+    },
   },
 );

@@ -598,7 +598,6 @@ const SENSITIVE_KEYS = new Set<string>([
   PAYLOAD_SPAN_NAME, PAYLOAD_SPAN_KIND, PAYLOAD_STATUS_MESSAGE,
 ]);
 
-
 function times(ev: SchemeEvent, ctx: EncodeContext, attributes: KeyValue[]): { startMs: number; endMs: number } {
   const startMs = ev.time ?? ctx.fallbackStartMs;
   if (ev.time === undefined) attributes.push(kv(ABSENT.time, TRUE));

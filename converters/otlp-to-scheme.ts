@@ -369,7 +369,6 @@ function ordered(items: Item[]): SchemeEvent[] {
   return out;
 }
 
-
 /**
  * The child spans' events when the kids are already in the default order (by start, no
  * wdp.order, no document span among them): what sorting would give, without sorting. Else undefined.

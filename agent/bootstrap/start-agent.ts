@@ -181,7 +181,6 @@ export function startAgent(env: NodeJS.ProcessEnv = process.env): RunningAgent |
       }));
     }
 
-
     const stopAll = async () => {
       notifyAgentShutdown();
       await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown(), loggerProvider.shutdown()]);

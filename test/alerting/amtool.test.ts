@@ -219,7 +219,6 @@ describe.runIf(amtool.shouldRun)('Alertmanager config, checked by amtool', () =>
   });
 });
 
-
 // The real Alertmanager with our config: routes deliver to the right webhook,
 // and a critical inhibits the warning of the same alertname + service only.
 describe.runIf(alertmanager.shouldRun)('Alertmanager routes and inhibits (real prometheus-alertmanager)', () => {

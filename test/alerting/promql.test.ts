@@ -14,7 +14,6 @@ import { requireBinary } from './binaries';
 const prometheus = requireBinary('prometheus', 'apt-get install prometheus');
 const queries = allQueries();
 
-
 describe.runIf(prometheus.shouldRun)('every PromQL expression parses and evaluates in Prometheus', () => {
   let child: ChildProcess | undefined;
   let scratch = '';

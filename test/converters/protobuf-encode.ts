@@ -29,4 +29,3 @@ message Req { repeated ResourceSpans resource_spans = 1; }`).root;
   };
   return Req.encode(Req.fromObject(conv(req) as object)).finish();
 }
-

@@ -139,37 +139,37 @@ export const batch: fc.Arbitrary<GeneratedBatch> = fc
   .map(({ resource, scopes, attributePool, spans }) => {
     let previousTraceId = '';
     return {
-    resource,
-    spans: spans.map((fields, i) => {
-      // Generated values are not mutated (fast-check may replay them while shrinking): a copy with the previous trace id.
-      const f = fields.sameTraceAsPrevious && i > 0 ? { ...fields, context: { ...fields.context, traceId: previousTraceId } } : fields;
-      previousTraceId = f.context.traceId;
-      const parentSpanContext = f.parent ? ({ traceId: f.context.traceId, traceFlags: 1, ...f.parent } as SpanContext) : undefined;
-      const span: EncodableSpan & { resource: unknown } = {
-        name: f.name,
-        kind: f.kind as never,
-        spanContext: () => f.context,
-        parentSpanContext,
-        startTime: f.startTime,
-        endTime: f.endTime,
-        attributes: f.sharedAttributes === undefined ? f.attributes : attributePool[f.sharedAttributes % attributePool.length]!,
-        events: f.events,
-        links: f.links,
-        status: f.status,
-        droppedAttributesCount: f.droppedAttributesCount,
-        droppedEventsCount: f.droppedEventsCount,
-        droppedLinksCount: f.droppedLinksCount,
-        instrumentationScope: scopes[f.scopeIndex % scopes.length]! as never,
-        resource,
-      };
-      if (f.rawIds) {
-        const ids = [f.context.traceId, f.context.spanId];
-        if (parentSpanContext?.spanId) ids.push(parentSpanContext.spanId);
-        // A view into a larger buffer, as a span class keeping ids in a slab would hand it over.
-        const slab = Buffer.from(`00${ids.join('')}00`, 'hex');
-        (span as { [SPAN_ID_BYTES]?: Uint8Array })[SPAN_ID_BYTES] = slab.subarray(1, slab.length - 1);
-      }
-      return span;
-    }),
+      resource,
+      spans: spans.map((fields, i) => {
+        // Generated values are not mutated (fast-check may replay them while shrinking): a copy with the previous trace id.
+        const f = fields.sameTraceAsPrevious && i > 0 ? { ...fields, context: { ...fields.context, traceId: previousTraceId } } : fields;
+        previousTraceId = f.context.traceId;
+        const parentSpanContext = f.parent ? ({ traceId: f.context.traceId, traceFlags: 1, ...f.parent } as SpanContext) : undefined;
+        const span: EncodableSpan & { resource: unknown } = {
+          name: f.name,
+          kind: f.kind as never,
+          spanContext: () => f.context,
+          parentSpanContext,
+          startTime: f.startTime,
+          endTime: f.endTime,
+          attributes: f.sharedAttributes === undefined ? f.attributes : attributePool[f.sharedAttributes % attributePool.length]!,
+          events: f.events,
+          links: f.links,
+          status: f.status,
+          droppedAttributesCount: f.droppedAttributesCount,
+          droppedEventsCount: f.droppedEventsCount,
+          droppedLinksCount: f.droppedLinksCount,
+          instrumentationScope: scopes[f.scopeIndex % scopes.length]! as never,
+          resource,
+        };
+        if (f.rawIds) {
+          const ids = [f.context.traceId, f.context.spanId];
+          if (parentSpanContext?.spanId) ids.push(parentSpanContext.spanId);
+          // A view into a larger buffer, as a span class keeping ids in a slab would hand it over.
+          const slab = Buffer.from(`00${ids.join('')}00`, 'hex');
+          (span as { [SPAN_ID_BYTES]?: Uint8Array })[SPAN_ID_BYTES] = slab.subarray(1, slab.length - 1);
+        }
+        return span;
+      }),
     };
   });

@@ -85,4 +85,3 @@ export async function drive(baseUrl: string, e: Entry): Promise<void> {
   await res.arrayBuffer();
   if (res.status >= 500 && e.placement !== 'exception') throw new Error(`${e.id}: app answered ${res.status}`);
 }
-

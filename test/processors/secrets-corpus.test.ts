@@ -82,7 +82,7 @@ describe('secrets corpus through a real Express + pg app under the agent', () =>
     // Masks are visible where values were removed, and SQL keeps its shape.
     const sql = spans.map((s) => s.attributes['db.query.text']).filter((t): t is string => typeof t === 'string');
     expect(sql).toContain('SELECT id FROM secrets_corpus_users WHERE api_token = ?');
-    expect(sql).toContain("SELECT id FROM secrets_corpus_users WHERE otp IN (?)");
+    expect(sql).toContain('SELECT id FROM secrets_corpus_users WHERE otp IN (?)');
     expect(spans.some((s) => s.attributes['http.request.header.authorization'] === '[REDACTED]')).toBe(true);
     // E-mails keep their domain for debugging.
     expect(redacted.haystack.includes(Buffer.from('***%40example.org'))).toBe(true);

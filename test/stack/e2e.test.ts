@@ -18,10 +18,8 @@ import { makeTestRunDir, removeRunDir, start, type RunningStack } from '../../sc
 import { startAlertWebhook, type AlertWebhook } from '../../scripts/stack/alert-webhook.mjs';
 import { flatten, getJson, logsByTraceId, promQuery as query, type FlatSpan, type JaegerTraces, type PromApiResponse, type SpmMetrics } from './stores';
 
-
 const SERVICE = 'demo-app-e2e';
 const SECRET = 'sk-live-e2e-secret-4711';
-
 
 const isServer = (s: FlatSpan) => s.kind === 'SPAN_KIND_SERVER' || s.kind === '2';
 const isClient = (s: FlatSpan) => s.kind === 'SPAN_KIND_CLIENT' || s.kind === '3';

@@ -10,8 +10,6 @@ import { makeTestRunDir, removeRunDir, start, type RunningStack } from '../../sc
 
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000) => eventually(what, probe, timeoutMs, 500);
 
-
-
 /** The collector's own gauge of items waiting in the Jaeger exporter's queue. */
 async function jaegerQueueSize(metricsUrl: string): Promise<number> {
   const text = await (await fetch(metricsUrl)).text();

@@ -11,7 +11,6 @@ import { makeTestRunDir, removeRunDir, start, type RunningStack } from '../../sc
 
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000) => eventually(what, probe, timeoutMs, 1000);
 
-
 const SERVICE = 'tail-sampling-probe';
 const PLAIN_TRACES = 60;
 
@@ -32,7 +31,6 @@ function span(trace: ProbeTrace, endNs: bigint) {
     status: trace.kind === 'error' ? { code: 2, message: 'boom' } : { code: 0 },
   };
 }
-
 
 describe.runIf(canRunStack)('tail sampling (OTELCOL_SAMPLING=tail)', { timeout: 180_000 }, () => {
   let stack: RunningStack;
