@@ -10,7 +10,10 @@
 import { EventEmitter } from 'node:events';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { getRPCMetadata } from '@opentelemetry/core';
+import { trace, type Context } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
+import { contextKeysMatch } from '../../agent/upstream/context-keys';
 import { installFastAttributes } from '../../agent/upstream/fast-attributes';
 import { CompanionContextManager, upstreamStorageOf } from '../../agent/upstream/context-manager';
 import { untraceScrapeServer } from '../../agent/upstream/prometheus-exporter';
@@ -51,9 +54,20 @@ describe('upstream overrides are in effect on the pinned versions', () => {
     const load = upstream<() => unknown>(() => () => require('@opentelemetry/winston-transport'), () => () => ({}));
     expect(winstonTransportMatchActive(load)).toBe(true);
   });
+
+  it("context keys: the API's span and RPC-metadata keys are the ones a request context answers itself", () => {
+    // A fake API whose getters read keys of their own: what a moved key would look like.
+    const own = Symbol('moved key');
+    const probe = upstream<{ getSpan(ctx: Context): unknown; getRpc(ctx: Context): unknown }>(
+      () => ({ getSpan: (c) => trace.getSpan(c), getRpc: (c) => getRPCMetadata(c) }),
+      () => ({ getSpan: (c) => c.getValue(own), getRpc: (c) => c.getValue(own) }),
+    );
+    expect(contextKeysMatch(probe)).toBe(true);
+  });
 });
 
 describe('upstream overrides report a missing internal instead of failing', () => {
+  it('context keys', () => expect(contextKeysMatch({ getSpan: () => undefined, getRpc: () => undefined })).toBe(false));
   it('core', () => expect(installFastAttributes({})).toBe(false));
   it('context manager', () => expect(upstreamStorageOf({})).toBeUndefined());
   it('prometheus exporter', () => expect(untraceScrapeServer({})).toBe(false));
