@@ -1,7 +1,11 @@
 import type { Attributes, Link } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
+import { SPAN_ID_BYTES, type SpanIdBytes } from '../runtime/span-id-bytes';
 import { ProtobufWriter, WireType, fieldTag, int64Size, isInt64, putVarint32, utf8Length, varint32Size } from './protobuf-writer';
+
+// The encoder's fast path for ids (runtime/span-id-bytes.ts); exported here for the encoder's users.
+export { SPAN_ID_BYTES, type SpanIdBytes };
 
 /**
  * Encodes one ended span straight into a ProtobufWriter as an OTLP `Span` record, the way
@@ -13,18 +17,6 @@ import { ProtobufWriter, WireType, fieldTag, int64Size, isInt64, putVarint32, ut
  *
  * Field numbers: opentelemetry-proto, opentelemetry/proto/trace/v1/trace.proto and common/v1/common.proto.
  */
-
-/**
- * Optional fast path for ids: a span object that has this property holds its ids as bytes, so the
- * encoder copies them instead of parsing hex. The value is a Uint8Array (or a view into a larger
- * one) of 24 or 32 bytes: the trace id (16), the span id (8), then the parent span id (8) when the
- * span has a parent. The span's spanContext() is still read for trace flags and trace state.
- */
-export const SPAN_ID_BYTES: unique symbol = Symbol.for('otel-companion.export.span-id-bytes') as never;
-
-export interface SpanIdBytes {
-  readonly [SPAN_ID_BYTES]?: Uint8Array;
-}
 
 /** What the encoder reads from a span: ReadableSpan of @opentelemetry/sdk-trace 3 without its resource, duration and ended flag. */
 export type EncodableSpan = Pick<

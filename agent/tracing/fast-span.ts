@@ -5,6 +5,7 @@ import {
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
+import { SPAN_ID_BYTES } from '../runtime/span-id-bytes';
 
 /**
  * What the agent's own spans share: where they go when they end, and the SDK's limits.
@@ -60,6 +61,8 @@ export class FastSpan implements Span, ReadableSpan {
   droppedLinksCount = 0;
   private endMs = -1;
   private readonly startMs: number;
+  /** The ids as bytes for the encoder (runtime/span-id-bytes.ts); undefined when made from hex only. */
+  readonly [SPAN_ID_BYTES]: Uint8Array | undefined;
 
   constructor(
     private readonly sink: FastSpanSink,
@@ -70,8 +73,10 @@ export class FastSpan implements Span, ReadableSpan {
     readonly attributes: Attributes,
     readonly instrumentationScope: InstrumentationScope,
     startEpochMs?: number,
+    idBytes?: Uint8Array,
   ) {
     this.startMs = startEpochMs ?? TIME_ORIGIN + performance.now();
+    this[SPAN_ID_BYTES] = idBytes;
   }
 
   get resource(): Resource {
@@ -196,24 +201,71 @@ export class FastSpan implements Span, ReadableSpan {
 }
 
 // Ids: random 32-bit words from Math.random, as the SDK's RandomIdGenerator (W3C asks for
-// randomness, not for a cryptographic source), written as hex through a byte table (a Buffer's hex
-// conversion is a native call per id; a number's toString(16) is slow past 2^30).
+// randomness, not for a cryptographic source). The agent's spans keep them as bytes
+// (SPAN_ID_BYTES: the encoder copies them) and as hex for the API's SpanContext, written through a
+// byte table (a Buffer's hex conversion is a native call per id; a number's toString(16) is slow
+// past 2^30).
 const HEX_BYTE: string[] = [];
 for (let i = 0; i < 256; i++) HEX_BYTE.push(i.toString(16).padStart(2, '0'));
 
-function hexWord(): string {
-  const w = (Math.random() * 0x100000000) >>> 0;
-  return HEX_BYTE[w >>> 24]! + HEX_BYTE[(w >>> 16) & 255]! + HEX_BYTE[(w >>> 8) & 255]! + HEX_BYTE[w & 255]!;
+function randomWords(bytes: Uint8Array, at: number, words: number): void {
+  for (let end = at + words * 4; at < end; at += 4) {
+    const w = (Math.random() * 0x100000000) >>> 0;
+    bytes[at] = w >>> 24;
+    bytes[at + 1] = (w >>> 16) & 255;
+    bytes[at + 2] = (w >>> 8) & 255;
+    bytes[at + 3] = w & 255;
+  }
 }
 
-export function newTraceId(): string {
-  const id = hexWord() + hexWord() + hexWord() + hexWord();
-  return id === '00000000000000000000000000000000' ? newTraceId() : id;
+function allZero(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (bytes[i] !== 0) return false;
+  return true;
 }
 
-export function newSpanId(): string {
-  const id = hexWord() + hexWord();
-  return id === '0000000000000000' ? newSpanId() : id;
+/** Lower-case hex of bytes[from, to). */
+export function hexOf(bytes: Uint8Array, from: number, to: number): string {
+  let out = '';
+  for (let i = from; i < to; i++) out += HEX_BYTE[bytes[i]!]!;
+  return out;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return 0;
+}
+
+/** Writes a hex id (already validated by isSpanContextValid) as bytes at `at`. */
+function putHex(bytes: Uint8Array, at: number, hex: string): void {
+  for (let i = 0; i < hex.length; i += 2) bytes[at + i / 2] = (hexDigit(hex.charCodeAt(i)) << 4) | hexDigit(hex.charCodeAt(i + 1));
+}
+
+/**
+ * The ids of a new span as bytes (SPAN_ID_BYTES): its trace id (the parent's, or a new one), a new
+ * span id, and the parent's span id when it has a parent. `parent` is a valid parent span context;
+ * `parentBytes` the parent span's own id bytes when it is one of the agent's spans (copied, not
+ * parsed again). The hex for the SpanContext: `hexOf(ids, 0, 16)` (new trace) and `hexOf(ids, 16, 24)`.
+ */
+export function newSpanIdBytes(parent: SpanContext | undefined, parentBytes: Uint8Array | undefined): Uint8Array {
+  const ids = new Uint8Array(parent === undefined ? 24 : 32);
+  if (parent === undefined) {
+    do randomWords(ids, 0, 4); while (allZero(ids, 0, 16));
+  } else if (parentBytes !== undefined) {
+    for (let i = 0; i < 16; i++) ids[i] = parentBytes[i]!;
+    for (let i = 0; i < 8; i++) ids[24 + i] = parentBytes[16 + i]!;
+  } else {
+    putHex(ids, 0, parent.traceId);
+    putHex(ids, 24, parent.spanId);
+  }
+  do randomWords(ids, 16, 2); while (allZero(ids, 16, 24));
+  return ids;
+}
+
+/** The id bytes of a span, when it is one of the agent's. */
+export function idBytesOf(span: unknown): Uint8Array | undefined {
+  return span instanceof FastSpan ? span[SPAN_ID_BYTES] : undefined;
 }
 
 export const SAMPLED_FLAGS = TraceFlags.SAMPLED;

@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { agentLog } from '../runtime/agent-log';
 import type { HttpClientDurationRecorder } from '../runtime/duration-recorders';
-import { FastSpan, newSpanId, newTraceId, type FastSpanSink } from './fast-span';
+import { FastSpan, hexOf, idBytesOf, newSpanIdBytes, type FastSpanSink } from './fast-span';
 import { normalizeMethod, parseHostHeader } from './http-attributes';
 import { kContext, type ContextRunner } from './http-server';
 
@@ -102,7 +102,8 @@ export function installHttpClientTracing(options: HttpClientTracingOptions): () 
 
       const parentSpanContext = trace.getSpanContext(parent);
       const validParent = parentSpanContext !== undefined && isSpanContextValid(parentSpanContext);
-      const traceId = validParent ? parentSpanContext.traceId : newTraceId();
+      const ids = newSpanIdBytes(validParent ? parentSpanContext : undefined, validParent ? idBytesOf(trace.getSpan(parent)) : undefined);
+      const traceId = validParent ? parentSpanContext.traceId : hexOf(ids, 0, 16);
       const attributes: Attributes = {
         [ATTR_HTTP_REQUEST_METHOD]: method,
         [ATTR_SERVER_ADDRESS]: host.address,
@@ -112,7 +113,7 @@ export function installHttpClientTracing(options: HttpClientTracingOptions): () 
       const sampling = sampler.shouldSample(parent, traceId, method, SpanKind.CLIENT, attributes, NO_LINKS);
       const spanContext: SpanContext = {
         traceId,
-        spanId: newSpanId(),
+        spanId: hexOf(ids, 16, 24),
         traceFlags: sampling.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
         traceState: sampling.traceState ?? (validParent ? parentSpanContext.traceState : undefined),
       };
@@ -125,7 +126,7 @@ export function installHttpClientTracing(options: HttpClientTracingOptions): () 
           const value = request.getHeader(requestHeaders[i]![0]);
           if (value !== undefined) attributes[requestHeaders[i]![1]] = Array.isArray(value) ? value : [String(value)];
         }
-        span = new FastSpan(sink, method, SpanKind.CLIENT, spanContext, validParent ? parentSpanContext : undefined, attributes, scope, startMs);
+        span = new FastSpan(sink, method, SpanKind.CLIENT, spanContext, validParent ? parentSpanContext : undefined, attributes, scope, startMs, ids);
         for (let i = 0; i < sink.processors.length; i++) sink.processors[i]!.onStart(span as never, parent);
       }
       // Propagate even when not recording: the callee continues the trace (or its unsampled flag).

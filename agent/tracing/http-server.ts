@@ -14,7 +14,7 @@ import {
 import { agentLog } from '../runtime/agent-log';
 import type { HttpServerDurationRecorder } from '../runtime/duration-recorders';
 import { UNTRACED_SERVER } from '../runtime/untraced-server';
-import { FastSpan, newSpanId, newTraceId, type FastSpanSink } from './fast-span';
+import { FastSpan, hexOf, idBytesOf, newSpanIdBytes, type FastSpanSink } from './fast-span';
 import { normalizeMethod, parseHost, remoteClientAddress } from './http-attributes';
 import { requestContext } from './request-context';
 
@@ -96,13 +96,14 @@ export function installHttpServerTracing(options: HttpServerTracingOptions): () 
     const parent = propagation.extract(ROOT_CONTEXT, headers);
     const parentSpanContext = trace.getSpanContext(parent);
     const validParent = parentSpanContext !== undefined && isSpanContextValid(parentSpanContext);
-    const traceId = validParent ? parentSpanContext.traceId : newTraceId();
+    const ids = newSpanIdBytes(validParent ? parentSpanContext : undefined, validParent ? idBytesOf(trace.getSpan(parent)) : undefined);
+    const traceId = validParent ? parentSpanContext.traceId : hexOf(ids, 0, 16);
     samplerAttributes[ATTR_HTTP_REQUEST_METHOD] = method;
     samplerAttributes[ATTR_URL_PATH] = path;
     const sampling = sampler.shouldSample(parent, traceId, method, SpanKind.SERVER, samplerAttributes, NO_LINKS);
     const spanContext: SpanContext = {
       traceId,
-      spanId: newSpanId(),
+      spanId: hexOf(ids, 16, 24),
       traceFlags: sampling.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
       traceState: sampling.traceState ?? (validParent ? parentSpanContext.traceState : undefined),
     };
@@ -134,7 +135,7 @@ export function installHttpServerTracing(options: HttpServerTracingOptions): () 
         const extra = startAttributes(request);
         if (extra) for (const key of Object.keys(extra)) attributes[key] = extra[key];
       }
-      span = new FastSpan(sink, methodOriginal, SpanKind.SERVER, spanContext, validParent ? parentSpanContext : undefined, attributes, scope, startMs);
+      span = new FastSpan(sink, methodOriginal, SpanKind.SERVER, spanContext, validParent ? parentSpanContext : undefined, attributes, scope, startMs, ids);
       for (let i = 0; i < sink.processors.length; i++) sink.processors[i]!.onStart(span as never, parent);
     }
     const { context, rpc } = requestContext(parent, span ?? trace.wrapSpanContext(spanContext));

@@ -13,7 +13,7 @@ import { poolRegistry } from '../runtime/pg-pools';
 import { hookQueryCompletion, pgErrorType, type CallbackRunner } from '../runtime/pg-query';
 import { sqlOperationName } from '../runtime/sql-operation';
 import { AGENT_VERSION } from '../runtime/version';
-import { FastSpan, newSpanId, newTraceId, type FastSpanSink } from './fast-span';
+import { FastSpan, hexOf, idBytesOf, newSpanIdBytes, type FastSpanSink } from './fast-span';
 import type { ContextRunner } from './http-server';
 
 /** Instrumentation scope of the agent's own PostgreSQL spans. */
@@ -106,16 +106,17 @@ export class PgTracingInstrumentation extends InstrumentationBase<Instrumentatio
   private startSpan(parent: Context, name: string, attributes: Attributes): FastSpan | undefined {
     const parentSpanContext = trace.getSpanContext(parent);
     const validParent = parentSpanContext !== undefined && isSpanContextValid(parentSpanContext);
-    const traceId = validParent ? parentSpanContext.traceId : newTraceId();
+    const ids = newSpanIdBytes(validParent ? parentSpanContext : undefined, validParent ? idBytesOf(trace.getSpan(parent)) : undefined);
+    const traceId = validParent ? parentSpanContext.traceId : hexOf(ids, 0, 16);
     const sampling = this.options.sampler.shouldSample(parent, traceId, name, SpanKind.CLIENT, attributes, NO_LINKS);
     if (sampling.decision === SamplingDecision.NOT_RECORD) return undefined;
     const spanContext: SpanContext = {
       traceId,
-      spanId: newSpanId(),
+      spanId: hexOf(ids, 16, 24),
       traceFlags: sampling.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
       traceState: sampling.traceState ?? (validParent ? parentSpanContext.traceState : undefined),
     };
-    const span = new FastSpan(this.options.sink, name, SpanKind.CLIENT, spanContext, validParent ? parentSpanContext : undefined, attributes, SCOPE);
+    const span = new FastSpan(this.options.sink, name, SpanKind.CLIENT, spanContext, validParent ? parentSpanContext : undefined, attributes, SCOPE, undefined, ids);
     const processors = this.options.sink.processors;
     for (let i = 0; i < processors.length; i++) processors[i]!.onStart(span as never, parent);
     return span;
