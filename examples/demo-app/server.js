@@ -18,10 +18,12 @@ async function main() {
     markReady(); // GET /ready answers 200 from now on, and 503 again once SIGTERM starts the shutdown
   });
 
-  // The app's own graceful shutdown. The agent flushes alongside it and never calls process.exit.
+  // The app's own graceful shutdown. The agent flushes alongside it and never calls process.exit;
+  // nor does the app: once the server and the pool are closed, Node exits by itself when the
+  // agent's flush is done (a process.exit() here would cut the flush short).
   const stop = () => {
     server.close(() => {
-      pool.end().finally(() => process.exit(0));
+      void pool.end();
     });
   };
   process.on('SIGTERM', stop);
