@@ -4,7 +4,7 @@ import { DB_SYSTEM_NAME_VALUE_POSTGRESQL, METRIC_DB_CLIENT_OPERATION_DURATION } 
 import { AGENT_VERSION } from '../runtime/version';
 import { agentLog } from '../runtime/agent-log';
 import { sqlOperationName } from '../runtime/sql-operation';
-import { hookQueryCompletion, pgErrorType } from '../runtime/pg-query';
+import { callWithCompletion, pgErrorType } from '../runtime/pg-query';
 import { poolRegistry, type PgPoolLike, type PgPoolOptions, type PoolRegistry } from '../runtime/pg-pools';
 import { DB_OPERATION_DURATION_DESCRIPTION, dbOperationAttributes } from './duration-recorders';
 import {
@@ -172,24 +172,7 @@ export class PgMetricsInstrumentation extends InstrumentationBase<Instrumentatio
           // measuring must never break a query
         }
       };
-      let hooked: boolean;
-      try {
-        hooked = hookQueryCompletion(args, done);
-      } catch {
-        hooked = false;
-      }
-      let result: unknown;
-      try {
-        result = original.apply(this, args);
-      } catch (err) {
-        done(err);
-        throw err;
-      }
-      if (!hooked && result && typeof (result as Promise<unknown>).then === 'function') {
-        // A separate chain: the app's promise and its rejection handling are untouched.
-        (result as Promise<unknown>).then(() => done(), (err: unknown) => done(err));
-      }
-      return result;
+      return callWithCompletion(original, this, args, done);
     };
   }
 

@@ -49,6 +49,32 @@ export function hookQueryCompletion(args: unknown[], done: (err?: unknown) => vo
   return false;
 }
 
+/**
+ * Calls pg's `query` (`original`) with `args` and calls `done` once when the query ends, whichever
+ * way it reports: its callback or events (hooked in `args`), the promise it returns (a separate
+ * chain, so the app's promise and its rejection handling are untouched), or a synchronous throw,
+ * which is rethrown. Hooking never breaks the query: if it throws, the promise is watched instead.
+ */
+export function callWithCompletion(original: Callback, self: unknown, args: unknown[], done: (err?: unknown) => void, run?: CallbackRunner): unknown {
+  let hooked: boolean;
+  try {
+    hooked = hookQueryCompletion(args, done, run);
+  } catch {
+    hooked = false;
+  }
+  let result: unknown;
+  try {
+    result = original.apply(self, args);
+  } catch (err) {
+    done(err);
+    throw err;
+  }
+  if (!hooked && result && typeof (result as Promise<unknown>).then === 'function') {
+    (result as Promise<unknown>).then(() => done(), (err: unknown) => done(err));
+  }
+  return result;
+}
+
 /** SQLSTATE for server errors (e.g. 42P01), else the error class name. */
 export function pgErrorType(err: unknown): string {
   const e = err as { code?: unknown; name?: unknown };

@@ -4,7 +4,7 @@ import {
 } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
+import { SamplingDecision, type ReadableSpan, type SamplingResult, type SpanProcessor, type TimedEvent } from '@opentelemetry/sdk-trace';
 import { SPAN_ID_BYTES } from '../runtime/span-id-bytes';
 
 /**
@@ -261,6 +261,20 @@ export function newSpanIdBytes(parent: SpanContext | undefined, parentBytes: Uin
   }
   do randomWords(ids, 16, 2); while (allZero(ids, 16, 24));
   return ids;
+}
+
+/**
+ * The SpanContext of a new span of the agent's: its trace id (the parent's, or the new one in
+ * `ids`), its span id from `ids`, the sampler's decision as trace flags, and the sampler's trace
+ * state or else the parent's.
+ */
+export function newSpanContext(traceId: string, ids: Uint8Array, sampling: SamplingResult, parent: SpanContext | undefined): SpanContext {
+  return {
+    traceId,
+    spanId: hexOf(ids, 16, 24),
+    traceFlags: sampling.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
+    traceState: sampling.traceState ?? parent?.traceState,
+  };
 }
 
 /** The id bytes of a span, when it is one of the agent's. */

@@ -1,8 +1,8 @@
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import * as http from 'node:http';
 import {
-  context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Link,
-  type SpanContext, type TextMapSetter,
+  context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link,
+  type TextMapSetter,
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace';
@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { agentLog } from '../runtime/agent-log';
 import type { HttpClientDurationRecorder } from '../runtime/duration-recorders';
-import { FastSpan, hexOf, idBytesOf, newSpanIdBytes, type FastSpanSink } from './fast-span';
+import { FastSpan, hexOf, idBytesOf, newSpanContext, newSpanIdBytes, type FastSpanSink } from './fast-span';
 import { normalizeMethod, parseHostHeader } from './http-attributes';
 import { kContext, type ContextRunner } from './http-server';
 
@@ -111,12 +111,7 @@ export function installHttpClientTracing(options: HttpClientTracingOptions): () 
         [ATTR_URL_FULL]: urlFull,
       };
       const sampling = sampler.shouldSample(parent, traceId, method, SpanKind.CLIENT, attributes, NO_LINKS);
-      const spanContext: SpanContext = {
-        traceId,
-        spanId: hexOf(ids, 16, 24),
-        traceFlags: sampling.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
-        traceState: sampling.traceState ?? (validParent ? parentSpanContext.traceState : undefined),
-      };
+      const spanContext = newSpanContext(traceId, ids, sampling, validParent ? parentSpanContext : undefined);
       let span: FastSpan | undefined;
       if (sampling.decision !== SamplingDecision.NOT_RECORD) {
         const userAgent = request.getHeader('user-agent');

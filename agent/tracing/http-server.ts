@@ -1,8 +1,8 @@
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import * as http from 'node:http';
 import {
-  isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context,
-  type Link, type SpanContext,
+  isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context,
+  type Link,
 } from '@opentelemetry/api';
 import type { RPCMetadata } from '@opentelemetry/core';
 import { SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace';
@@ -14,7 +14,7 @@ import {
 import { agentLog } from '../runtime/agent-log';
 import type { HttpServerDurationRecorder } from '../runtime/duration-recorders';
 import { UNTRACED_SERVER } from '../runtime/untraced-server';
-import { FastSpan, hexOf, idBytesOf, newSpanIdBytes, type FastSpanSink } from './fast-span';
+import { FastSpan, hexOf, idBytesOf, newSpanContext, newSpanIdBytes, type FastSpanSink } from './fast-span';
 import { normalizeMethod, parseHost, remoteClientAddress } from './http-attributes';
 import { requestContext } from './request-context';
 
@@ -101,12 +101,7 @@ export function installHttpServerTracing(options: HttpServerTracingOptions): () 
     samplerAttributes[ATTR_HTTP_REQUEST_METHOD] = method;
     samplerAttributes[ATTR_URL_PATH] = path;
     const sampling = sampler.shouldSample(parent, traceId, method, SpanKind.SERVER, samplerAttributes, NO_LINKS);
-    const spanContext: SpanContext = {
-      traceId,
-      spanId: hexOf(ids, 16, 24),
-      traceFlags: sampling.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
-      traceState: sampling.traceState ?? (validParent ? parentSpanContext.traceState : undefined),
-    };
+    const spanContext = newSpanContext(traceId, ids, sampling, validParent ? parentSpanContext : undefined);
 
     let span: FastSpan | undefined;
     if (sampling.decision !== SamplingDecision.NOT_RECORD) {

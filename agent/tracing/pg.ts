@@ -1,5 +1,5 @@
 import {
-  context, isSpanContextValid, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Link, type SpanContext,
+  context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link,
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
@@ -10,10 +10,10 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { DbOperationDurationRecorder } from '../runtime/duration-recorders';
 import { poolRegistry } from '../runtime/pg-pools';
-import { hookQueryCompletion, pgErrorType, type CallbackRunner } from '../runtime/pg-query';
+import { callWithCompletion, pgErrorType, type CallbackRunner } from '../runtime/pg-query';
 import { sqlOperationName } from '../runtime/sql-operation';
 import { AGENT_VERSION } from '../runtime/version';
-import { FastSpan, hexOf, idBytesOf, newSpanIdBytes, type FastSpanSink } from './fast-span';
+import { FastSpan, hexOf, idBytesOf, newSpanContext, newSpanIdBytes, type FastSpanSink } from './fast-span';
 import type { ContextRunner } from './http-server';
 
 /** Instrumentation scope of the agent's own PostgreSQL spans. */
@@ -110,12 +110,7 @@ export class PgTracingInstrumentation extends InstrumentationBase<Instrumentatio
     const traceId = validParent ? parentSpanContext.traceId : hexOf(ids, 0, 16);
     const sampling = this.options.sampler.shouldSample(parent, traceId, name, SpanKind.CLIENT, attributes, NO_LINKS);
     if (sampling.decision === SamplingDecision.NOT_RECORD) return undefined;
-    const spanContext: SpanContext = {
-      traceId,
-      spanId: hexOf(ids, 16, 24),
-      traceFlags: sampling.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
-      traceState: sampling.traceState ?? (validParent ? parentSpanContext.traceState : undefined),
-    };
+    const spanContext = newSpanContext(traceId, ids, sampling, validParent ? parentSpanContext : undefined);
     const span = new FastSpan(this.options.sink, name, SpanKind.CLIENT, spanContext, validParent ? parentSpanContext : undefined, attributes, SCOPE, undefined, ids);
     const processors = this.options.sink.processors;
     for (let i = 0; i < processors.length; i++) processors[i]!.onStart(span as never, parent);
@@ -174,24 +169,7 @@ export class PgTracingInstrumentation extends InstrumentationBase<Instrumentatio
           // measuring must never break a query
         }
       };
-      let hooked: boolean;
-      try {
-        hooked = hookQueryCompletion(args, done, instrumentation.runnerIn(parent));
-      } catch {
-        hooked = false;
-      }
-      let result: unknown;
-      try {
-        result = original.apply(this, args);
-      } catch (err) {
-        done(err);
-        throw err;
-      }
-      if (!hooked && result && typeof (result as Promise<unknown>).then === 'function') {
-        // A separate chain: the app's promise and its rejection handling are untouched.
-        (result as Promise<unknown>).then(() => done(), (err: unknown) => done(err));
-      }
-      return result;
+      return callWithCompletion(original, this, args, done, instrumentation.runnerIn(parent));
     };
   }
 
